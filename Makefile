@@ -1,0 +1,81 @@
+# helpdesk_session_billing: `make demo` serves a demo database, `make test` runs the suite.
+# Prerequisite: Odoo 19.0 importable by $(PYTHON). See README.md.
+
+PYTHON ?= python3
+MODULE := helpdesk_session_billing
+ROOT := $(CURDIR)
+RUN_DIR := $(ROOT)/.odoo
+ADDONS_DIR := $(RUN_DIR)/addons
+CONF := $(RUN_DIR)/odoo.conf
+DEMO_DB ?= helpdesk_billing_demo
+TEST_DB ?= helpdesk_billing_test
+HSB_PG_PORT ?= 55432
+export HSB_PG_PORT
+PYTEST_ARGS ?=
+
+# The embedded cluster is used unless the user names a server (PG* variables)
+# or an Odoo configuration file (ODOO_RC).
+EXTERNAL_DB := $(strip $(PGHOST)$(PGPORT)$(PGUSER)$(PGDATABASE)$(ODOO_RC))
+ifeq ($(EXTERNAL_DB),)
+PG_START := tools/pg.sh start
+CONF_PORT := $(HSB_PG_PORT)
+else
+PG_START := @echo "Using the database server named by PG*/ODOO_RC"
+CONF_PORT :=
+endif
+
+ODOO := $(PYTHON) -m odoo -c $(CONF)
+
+.PHONY: demo test lint check-odoo requirements db conf db-stop pot clean
+
+check-odoo:
+	@$(PYTHON) tools/check_odoo.py
+
+$(RUN_DIR)/requirements.stamp: requirements.txt | check-odoo
+	@mkdir -p $(RUN_DIR)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+requirements: $(RUN_DIR)/requirements.stamp
+
+db: check-odoo
+	$(PG_START)
+
+conf: check-odoo
+	@mkdir -p $(ADDONS_DIR) $(RUN_DIR)/data
+	@ln -sfn $(ROOT) $(ADDONS_DIR)/$(MODULE)
+	@$(PYTHON) tools/odoo_conf.py $(CONF) $(ADDONS_DIR) $(RUN_DIR)/data $(CONF_PORT)
+
+demo: requirements db conf
+	@state=$$($(PYTHON) tools/db.py $(CONF) state $(DEMO_DB)); \
+	if [ "$$state" = installed ]; then \
+		echo "Upgrading $(MODULE) in the existing database $(DEMO_DB)"; \
+		$(ODOO) -d $(DEMO_DB) -u $(MODULE) --stop-after-init --log-level=warn || exit 1; \
+	else \
+		echo "Creating $(DEMO_DB) with $(MODULE) and its demo data"; \
+		$(ODOO) -d $(DEMO_DB) -i $(MODULE) --with-demo --stop-after-init --log-level=warn || exit 1; \
+	fi
+	@echo "Serving $(DEMO_DB) on http://127.0.0.1:8069 (login admin, password admin). Ctrl-C stops."
+	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$'
+
+test: requirements db conf
+	@$(PYTHON) tools/db.py $(CONF) drop $(TEST_DB)
+	$(ODOO) -d $(TEST_DB) -i $(MODULE) --stop-after-init --log-level=warn
+	@# rootdir in the addons folder: pytest then imports the tests as
+	@# odoo.addons.$(MODULE), whatever the clone's folder is called.
+	$(PYTHON) -m pytest -p no:cacheprovider --rootdir=$(ADDONS_DIR) \
+		--odoo-config $(CONF) --odoo-database $(TEST_DB) \
+		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
+
+lint: requirements
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	@# README.md is the manual (no README.rst); authors are ours, not the OCA.
+	$(PYTHON) -m pylint --rcfile=.pylintrc \
+		--disable=missing-readme,manifest-required-author $(ROOT)
+
+db-stop:
+	tools/pg.sh stop
+
+clean: db-stop
+	rm -rf $(RUN_DIR) $$(tools/pg.sh datadir)

@@ -1,0 +1,25 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Helpdesk Session Billing",
+    "summary": "Bill after-sales support: contract profiles, timed helpdesk "
+    "sessions, scope rules, rating and invoicing",
+    "version": "19.0.1.0.0",
+    "category": "After-Sales",
+    "license": "AGPL-3",
+    "author": "helpdesk_session_billing contributors",
+    "website": "https://github.com/helpdesk-session-billing/helpdesk_session_billing",
+    "depends": ["account", "helpdesk_mgmt"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "security/helpdesk_session_billing_security.xml",
+        "security/ir.model.access.csv",
+        "data/product_data.xml",
+        "views/helpdesk_contract_profile_views.xml",
+        "views/helpdesk_contract_recharge_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/helpdesk_contract_recharge_wizard_views.xml",
+        "views/helpdesk_session_billing_menus.xml",
+    ],
+    "demo": ["demo/helpdesk_contract_profile_demo.xml"],
+}

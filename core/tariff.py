@@ -1,0 +1,152 @@
+"""Tariff arithmetic: billable minutes, prices and subscription consumption.
+
+Durations are whole minutes, costs are in the profile's currency (rounded by the
+caller with the currency's rounding).
+
+Pay-per-use: a session shorter than ``min_duration`` is not billed at all.
+Otherwise the initial step (if any) is charged in full, even when the session is
+shorter, and every started step after it is charged in full.
+
+Subscription: a session shorter than ``min_duration`` consumes nothing;
+otherwise its minutes are rounded up to whole steps and taken from the balance.
+When the balance does not cover them, an overage tariff (pay-per-use) prices
+what is left; without one the balance goes negative.
+"""
+
+import math
+from dataclasses import dataclass
+
+PAY_PER_USE = "pay_per_use"
+SUBSCRIPTION = "subscription"
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """The figures of a contract profile, frozen at the time they are used."""
+
+    billing_type: str = PAY_PER_USE
+    min_duration: int = 0
+    initial_step_duration: int = 0
+    initial_step_cost: float = 0.0
+    step_duration: int = 1
+    step_cost: float = 0.0
+    prepaid_hours: float = 0.0
+    amount: float = 0.0
+
+    def problems(self):
+        """Return why these figures cannot be used, as (code, figure) pairs.
+
+        Codes: ``negative`` (the figure is the attribute name), ``step_zero``,
+        ``initial_cost_without_duration``, ``no_prepaid_hours``,
+        ``unknown_billing_type``. The caller words them in the user's language.
+        """
+        problems = []
+        for figure in (
+            "min_duration",
+            "initial_step_duration",
+            "initial_step_cost",
+            "step_duration",
+            "step_cost",
+            "prepaid_hours",
+            "amount",
+        ):
+            if getattr(self, figure) < 0:
+                problems.append(("negative", figure))
+        if self.step_duration < 1:
+            problems.append(("step_zero", "step_duration"))
+        if self.billing_type == PAY_PER_USE:
+            if self.initial_step_cost and not self.initial_step_duration:
+                problems.append(
+                    ("initial_cost_without_duration", "initial_step_duration")
+                )
+        elif self.billing_type == SUBSCRIPTION:
+            if self.prepaid_hours <= 0:
+                problems.append(("no_prepaid_hours", "prepaid_hours"))
+        else:
+            problems.append(("unknown_billing_type", "billing_type"))
+        return problems
+
+
+def _check_minutes(minutes):
+    if minutes < 0:
+        raise ValueError(f"A duration cannot be negative ({minutes} minutes).")
+    return math.ceil(minutes)
+
+
+def _steps(minutes, step_duration):
+    return math.ceil(minutes / step_duration) if minutes > 0 else 0
+
+
+def billable_minutes(tariff, minutes):
+    """Minutes charged (pay-per-use) or deducted (subscription) for a session."""
+    minutes = _check_minutes(minutes)
+    if minutes == 0 or minutes < tariff.min_duration:
+        return 0
+    if tariff.billing_type == PAY_PER_USE and tariff.initial_step_duration:
+        rest = max(minutes - tariff.initial_step_duration, 0)
+        return (
+            tariff.initial_step_duration
+            + _steps(rest, tariff.step_duration) * tariff.step_duration
+        )
+    return _steps(minutes, tariff.step_duration) * tariff.step_duration
+
+
+def price_minutes(tariff, minutes):
+    """Cost of a session of ``minutes`` under a pay-per-use tariff."""
+    if tariff.billing_type != PAY_PER_USE:
+        raise ValueError("Only a pay-per-use tariff prices minutes.")
+    minutes = _check_minutes(minutes)
+    if minutes == 0 or minutes < tariff.min_duration:
+        return 0.0
+    if tariff.initial_step_duration:
+        rest = max(minutes - tariff.initial_step_duration, 0)
+        return tariff.initial_step_cost + _steps(rest, tariff.step_duration) * (
+            tariff.step_cost
+        )
+    return _steps(minutes, tariff.step_duration) * tariff.step_cost
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """What one session takes from a subscription, and what overflows it."""
+
+    billed_minutes: int  # minutes after the subscription's minimum and steps
+    prepaid_minutes: int  # taken from the balance
+    overage_minutes: int  # beyond the balance, priced by the overage tariff
+    overage_billed_minutes: int  # the overage after its own minimum and steps
+    cost: float  # what the overage costs (0 without overage)
+    balance_after: float  # balance in minutes once the session is taken
+
+
+def consume(tariff, minutes, balance_minutes, overage=None):
+    """Take one session of ``minutes`` from a subscription balance (in minutes).
+
+    What the balance covers is deducted; with an overage tariff the rest is
+    priced as a session of that length under it, without one the whole session
+    is deducted and the balance goes negative.
+    """
+    billed = billable_minutes(tariff, minutes)
+    covered = billed
+    if overage is not None:
+        covered = min(billed, max(math.floor(balance_minutes), 0))
+    rest = billed - covered
+    overage_billed = billable_minutes(overage, rest) if rest else 0
+    cost = price_minutes(overage, rest) if rest else 0.0
+    return Consumption(
+        billed_minutes=billed,
+        prepaid_minutes=covered,
+        overage_minutes=rest,
+        overage_billed_minutes=overage_billed,
+        cost=cost,
+        balance_after=balance_minutes - covered,
+    )
+
+
+def consume_in_order(tariff, minutes_list, balance_minutes, overage=None):
+    """Consume several sessions in order; return their consumptions."""
+    consumptions = []
+    for minutes in minutes_list:
+        consumption = consume(tariff, minutes, balance_minutes, overage)
+        balance_minutes = consumption.balance_after
+        consumptions.append(consumption)
+    return consumptions

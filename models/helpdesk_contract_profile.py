@@ -1,0 +1,654 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..core import tariff as engine
+
+TARIFF_FIGURES = (
+    "billing_type",
+    "min_duration",
+    "initial_step_duration",
+    "initial_step_cost",
+    "step_duration",
+    "step_cost",
+    "prepaid_hours",
+    "amount",
+)
+
+
+class HelpdeskContractProfile(models.Model):
+    _name = "helpdesk.contract.profile"
+    _description = "Support contract profile"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    name = fields.Char(required=True, tracking=True, translate=True)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    billing_type = fields.Selection(
+        selection=[
+            ("pay_per_use", "Pay-per-use"),
+            ("subscription", "Subscription (prepaid hours)"),
+        ],
+        required=True,
+        default="pay_per_use",
+        tracking=True,
+    )
+    product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Support product",
+        domain=[("type", "=", "service")],
+        default=lambda self: self._default_product_id(),
+        check_company=True,
+        tracking=True,
+        help="Service product of the invoice lines: it carries the taxes and the "
+        "income account.",
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Salesperson",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Responsible for the contract: told when a subscription runs low.",
+    )
+    date_start = fields.Date(
+        string="Valid from",
+        tracking=True,
+        help="Contract start. Empty: in force since always.",
+    )
+    date_end = fields.Date(
+        string="Valid until",
+        tracking=True,
+        help="Contract end. Empty: in force until further notice.",
+    )
+    note = fields.Html(string="Contract terms")
+
+    # Assignment
+    partner_ids = fields.Many2many(
+        comodel_name="res.partner",
+        relation="helpdesk_contract_profile_partner_rel",
+        column1="profile_id",
+        column2="partner_id",
+        string="Customers",
+        help="Customers billed under this pay-per-use profile. A contact is billed "
+        "under the profile of its company.",
+    )
+    partner_category_ids = fields.Many2many(
+        comodel_name="res.partner.category",
+        relation="helpdesk_contract_profile_category_rel",
+        column1="profile_id",
+        column2="category_id",
+        string="Customer tags",
+        help="Customers carrying one of these tags are billed under this profile, "
+        "unless a profile names them directly.",
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        tracking=True,
+        help="The one customer (a company, or an individual) owning this "
+        "subscription; its contacts share it.",
+    )
+
+    # Tariff figures (durations in whole minutes)
+    min_duration = fields.Integer(
+        string="Minimum duration (min)",
+        tracking=True,
+        help="Sessions shorter than this are neither billed nor counted.",
+    )
+    initial_step_duration = fields.Integer(
+        string="Initial step (min)",
+        tracking=True,
+        help="First step, charged in full even when the session is shorter. "
+        "0 means no initial step.",
+    )
+    initial_step_cost = fields.Monetary(
+        string="Initial step cost", currency_field="currency_id", tracking=True
+    )
+    step_duration = fields.Integer(
+        string="Step (min)",
+        default=15,
+        tracking=True,
+        help="Each started step is charged (or deducted) in full. 1 bills real "
+        "minutes, 60 bills started hours.",
+    )
+    step_cost = fields.Monetary(currency_field="currency_id", tracking=True)
+    prepaid_hours = fields.Float(tracking=True, digits=(16, 2))
+    amount = fields.Monetary(
+        string="Pack price",
+        currency_field="currency_id",
+        tracking=True,
+        help="Price of the prepaid hours pack.",
+    )
+    overage_profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        string="Overage profile",
+        domain="[('billing_type', '=', 'pay_per_use'), ('id', '!=', id)]",
+        check_company=True,
+        tracking=True,
+        help="Pay-per-use profile pricing what a session takes beyond the balance. "
+        "Without one, the balance goes negative.",
+    )
+    tariff_summary = fields.Char(compute="_compute_tariff_summary")
+
+    # Subscription balance
+    recharge_ids = fields.One2many(
+        comodel_name="helpdesk.contract.recharge",
+        inverse_name="profile_id",
+        string="Recharges",
+    )
+    recharged_hours = fields.Float(
+        compute="_compute_recharged_hours", store=True, digits=(16, 2)
+    )
+    consumed_hours = fields.Float(
+        compute="_compute_balance",
+        digits=(16, 2),
+        help="Hours taken from the balance by rated sessions.",
+    )
+    remaining_hours = fields.Float(
+        compute="_compute_balance",
+        digits=(16, 2),
+        help="Prepaid + recharged - consumed hours.",
+    )
+
+    # ------------------------------------------------------------------
+    # Defaults
+    # ------------------------------------------------------------------
+    @api.model
+    def _default_product_id(self):
+        product = self.env.company.helpdesk_billing_product_id
+        return product or self.env.ref(
+            "helpdesk_session_billing.product_support_service",
+            raise_if_not_found=False,
+        )
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends("recharge_ids.hours")
+    def _compute_recharged_hours(self):
+        groups = self.env["helpdesk.contract.recharge"]._read_group(
+            [("profile_id", "in", self.ids)], ["profile_id"], ["hours:sum"]
+        )
+        hours = {profile.id: total for profile, total in groups}
+        for profile in self:
+            profile.recharged_hours = hours.get(profile.id, 0.0)
+
+    @api.depends("prepaid_hours", "recharged_hours")
+    def _compute_balance(self):
+        consumed = self._get_consumed_minutes()
+        for profile in self:
+            profile.consumed_hours = consumed.get(profile.id, 0) / 60.0
+            if profile.billing_type == "subscription":
+                profile.remaining_hours = (
+                    profile.prepaid_hours
+                    + profile.recharged_hours
+                    - profile.consumed_hours
+                )
+            else:
+                profile.remaining_hours = 0.0
+
+    @api.depends(*TARIFF_FIGURES, "currency_id")
+    def _compute_tariff_summary(self):
+        for profile in self:
+            profile.tariff_summary = profile._describe_tariff()
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains(*TARIFF_FIGURES)
+    def _check_tariff_figures(self):
+        for profile in self:
+            messages = [
+                profile._problem_message(code, figure)
+                for code, figure in profile._get_tariff().problems()
+            ]
+            if messages:
+                raise ValidationError(
+                    self.env._(
+                        "Profile %(name)s: %(problems)s",
+                        name=profile.name,
+                        problems=" ".join(messages),
+                    )
+                )
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for profile in self:
+            if (
+                profile.date_start
+                and profile.date_end
+                and profile.date_end < profile.date_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Profile %(name)s ends on %(end)s, before it starts on "
+                        "%(start)s.",
+                        name=profile.name,
+                        end=profile.date_end,
+                        start=profile.date_start,
+                    )
+                )
+
+    @api.constrains("overage_profile_id", "billing_type")
+    def _check_overage_profile(self):
+        for profile in self.filtered("overage_profile_id"):
+            overage = profile.overage_profile_id
+            if profile.billing_type != "subscription":
+                raise ValidationError(
+                    self.env._(
+                        "Only a subscription has an overage profile (%(name)s is "
+                        "pay-per-use).",
+                        name=profile.name,
+                    )
+                )
+            if overage.billing_type != "pay_per_use":
+                raise ValidationError(
+                    self.env._(
+                        "The overage profile of %(name)s must be pay-per-use: "
+                        "%(overage)s is a subscription.",
+                        name=profile.name,
+                        overage=overage.name,
+                    )
+                )
+
+    @api.constrains("billing_type", "partner_id", "partner_ids", "partner_category_ids")
+    def _check_assignment_shape(self):
+        for profile in self:
+            if profile.billing_type == "subscription":
+                if profile.partner_ids or profile.partner_category_ids:
+                    raise ValidationError(
+                        self.env._(
+                            "Subscription %(name)s belongs to one customer: set its "
+                            "Customer, not customers or tags.",
+                            name=profile.name,
+                        )
+                    )
+                if not profile.partner_id:
+                    raise ValidationError(
+                        self.env._(
+                            "Subscription %(name)s needs its customer.",
+                            name=profile.name,
+                        )
+                    )
+            elif profile.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Pay-per-use profile %(name)s is assigned through its "
+                        "customers and customer tags, not a single customer.",
+                        name=profile.name,
+                    )
+                )
+
+    @api.constrains(
+        "active",
+        "company_id",
+        "date_start",
+        "date_end",
+        "partner_id",
+        "partner_ids",
+        "partner_category_ids",
+    )
+    def _check_assignment_conflicts(self):
+        profiles = self.filtered("active")
+        if not profiles:
+            return
+        customers = profiles._direct_customers()
+        others = self.search(
+            [
+                ("id", "not in", profiles.ids),
+                ("company_id", "in", profiles.company_id.ids),
+                "|",
+                "|",
+                ("partner_id", "in", customers.ids),
+                ("partner_ids.commercial_partner_id", "in", customers.ids),
+                ("partner_category_ids", "!=", False),
+            ]
+        )
+        candidates = profiles | others
+        for profile in profiles:
+            for other in candidates - profile:
+                if other.company_id == profile.company_id and profile._overlaps(other):
+                    profile._raise_if_conflicting(other)
+
+    def _raise_if_conflicting(self, other):
+        self.ensure_one()
+        common = self._direct_customers() & other._direct_customers()
+        if common:
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s would be billed under two profiles at once: "
+                    "%(first)s and %(second)s. Limit their validity periods or "
+                    "remove the customer from one of them.",
+                    customer=common[0].display_name,
+                    first=self.display_name,
+                    second=other.display_name,
+                )
+            )
+        if not (self.partner_category_ids and other.partner_category_ids):
+            return
+        common_tags = self.partner_category_ids & other.partner_category_ids
+        if common_tags:
+            raise ValidationError(
+                self.env._(
+                    "Customers tagged %(tag)s would be billed under two profiles at "
+                    "once: %(first)s and %(second)s.",
+                    tag=common_tags[0].display_name,
+                    first=self.display_name,
+                    second=other.display_name,
+                )
+            )
+        # A customer carrying a tag of each profile, with no profile of its own.
+        shared = self.env["res.partner"].search(
+            [
+                ("category_id", "in", self.partner_category_ids.ids),
+                ("category_id", "in", other.partner_category_ids.ids),
+            ]
+        )
+        shared = shared.commercial_partner_id - self._customers_with_direct_profile(
+            shared.commercial_partner_id
+        )
+        if shared:
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s carries tags of two profiles in force at once: "
+                    "%(first)s and %(second)s.",
+                    customer=shared[0].display_name,
+                    first=self.display_name,
+                    second=other.display_name,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_customer(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._normalize_customer(vals)
+        return super().write(vals)
+
+    def _normalize_customer(self, vals):
+        """A subscription belongs to the commercial partner, not to a contact."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"])
+            vals["partner_id"] = partner.commercial_partner_id.id
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_open_recharge_wizard(self):
+        self.ensure_one()
+        if self.billing_type != "subscription":
+            raise UserError(
+                self.env._(
+                    "Only a subscription can be recharged (%(name)s).", name=self.name
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Recharge %(name)s", name=self.name),
+            "res_model": "helpdesk.contract.recharge.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_profile_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # Business: tariff arithmetic (delegated to the pure-Python core)
+    # ------------------------------------------------------------------
+    def _get_tariff(self):
+        """The profile's figures as a frozen tariff, the form rating stores."""
+        self.ensure_one()
+        return engine.Tariff(**{name: self[name] for name in TARIFF_FIGURES})
+
+    def billable_minutes(self, minutes):
+        """Minutes charged (pay-per-use) or deducted (subscription) for a session
+        of ``minutes``, after the minimum duration and the step rounding."""
+        self.ensure_one()
+        return engine.billable_minutes(self._get_tariff(), self._checked(minutes))
+
+    def price_minutes(self, minutes):
+        """Cost of a session of ``minutes`` under this pay-per-use profile."""
+        self.ensure_one()
+        if self.billing_type != "pay_per_use":
+            raise UserError(
+                self.env._(
+                    "%(name)s is a subscription: its sessions consume prepaid hours "
+                    "and are priced by its overage profile.",
+                    name=self.name,
+                )
+            )
+        cost = engine.price_minutes(self._get_tariff(), self._checked(minutes))
+        return self.currency_id.round(cost)
+
+    def consumption_for(self, minutes_list, balance_minutes=None):
+        """How sessions of ``minutes_list``, taken in order, consume this
+        subscription: a list of ``engine.Consumption``, cost rounded.
+
+        The balance defaults to the remaining hours; what it does not cover is
+        priced by the overage profile, or left as a negative balance.
+        """
+        self.ensure_one()
+        if self.billing_type != "subscription":
+            raise UserError(
+                self.env._("%(name)s is not a subscription.", name=self.name)
+            )
+        if balance_minutes is None:
+            balance_minutes = self.remaining_hours * 60.0
+        overage = self.overage_profile_id
+        consumptions = engine.consume_in_order(
+            self._get_tariff(),
+            [self._checked(minutes) for minutes in minutes_list],
+            balance_minutes,
+            overage._get_tariff() if overage else None,
+        )
+        currency = overage.currency_id or self.currency_id
+        return [
+            engine.Consumption(
+                **{**vars(consumption), "cost": currency.round(consumption.cost)}
+            )
+            for consumption in consumptions
+        ]
+
+    def _checked(self, minutes):
+        if minutes is None or minutes < 0:
+            raise UserError(
+                self.env._(
+                    "A session duration cannot be negative (%(minutes)s minutes).",
+                    minutes=minutes,
+                )
+            )
+        return minutes
+
+    def _get_consumed_minutes(self):
+        """Minutes consumed per subscription id (rated sessions)."""
+        return {}
+
+    # ------------------------------------------------------------------
+    # Business: which profile bills a customer
+    # ------------------------------------------------------------------
+    @api.model
+    def profile_for_partner(self, partner, date=None, company=None):
+        """The one profile in force for ``partner`` on ``date`` (default today),
+        in ``company`` (default the current one); empty when there is none.
+
+        A profile naming the customer (or its company) beats a profile reaching
+        it through a tag; without either, the company's default profile applies.
+        """
+        partner.ensure_one()
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        company = company or self.env.company
+        return self._profiles_for(partner, date, company)[(partner.id, date)]
+
+    @api.model
+    def _profiles_for(self, partners, date, company, raise_on_conflict=True):
+        """Batch resolution: {(partner id, date): profile} for ``partners``, each
+        on ``date`` (a date, or a {partner id: [dates]} mapping), in ``company``.
+        """
+        dates_by_partner = (
+            date if isinstance(date, dict) else {p.id: [date] for p in partners}
+        )
+        commercials = partners.commercial_partner_id
+        candidates = self.search(
+            [
+                ("company_id", "=", company.id),
+                "|",
+                "|",
+                ("partner_id", "in", commercials.ids),
+                ("partner_ids.commercial_partner_id", "in", commercials.ids),
+                ("partner_category_ids", "in", commercials.category_id.ids),
+            ]
+        )
+        by_customer = defaultdict(list)
+        by_tag = defaultdict(list)
+        for profile in candidates:
+            for customer in profile._direct_customers():
+                by_customer[customer.id].append(profile)
+            for tag in profile.partner_category_ids:
+                by_tag[tag.id].append(profile)
+        default = company.helpdesk_default_profile_id
+        result = {}
+        for partner in partners:
+            customer = partner.commercial_partner_id
+            tagged = {
+                profile
+                for tag in customer.category_id
+                for profile in by_tag.get(tag.id, ())
+            }
+            for day in dates_by_partner.get(partner.id, ()):
+                found = [
+                    p for p in by_customer.get(customer.id, ()) if p._in_force(day)
+                ]
+                if not found:
+                    found = [p for p in tagged if p._in_force(day)]
+                if len(found) > 1 and raise_on_conflict:
+                    raise UserError(
+                        self.env._(
+                            "%(customer)s is billed under two profiles on %(date)s: "
+                            "%(first)s and %(second)s. Fix their assignment or "
+                            "validity.",
+                            customer=customer.display_name,
+                            date=day,
+                            first=found[0].display_name,
+                            second=found[1].display_name,
+                        )
+                    )
+                if len(found) == 1:
+                    result[(partner.id, day)] = found[0]
+                elif not found and default and default._in_force(day):
+                    result[(partner.id, day)] = default
+                else:
+                    result[(partner.id, day)] = self.browse()
+        return result
+
+    def _direct_customers(self):
+        return (self.partner_id | self.partner_ids).commercial_partner_id
+
+    @api.model
+    def _customers_with_direct_profile(self, customers):
+        profiles = self.search(
+            [
+                "|",
+                ("partner_id", "in", customers.ids),
+                ("partner_ids.commercial_partner_id", "in", customers.ids),
+            ]
+        )
+        return profiles._direct_customers() & customers
+
+    def _in_force(self, day):
+        self.ensure_one()
+        return (not self.date_start or self.date_start <= day) and (
+            not self.date_end or day <= self.date_end
+        )
+
+    def _overlaps(self, other):
+        self.ensure_one()
+        return (
+            not self.date_start
+            or not other.date_end
+            or self.date_start <= other.date_end
+        ) and (
+            not other.date_start
+            or not self.date_end
+            or other.date_start <= self.date_end
+        )
+
+    # ------------------------------------------------------------------
+    # Business: wording
+    # ------------------------------------------------------------------
+    def _problem_message(self, code, figure):
+        if code == "negative":
+            return self.env._(
+                "%(figure)s cannot be negative.",
+                figure=self._fields[figure].get_description(self.env)["string"],
+            )
+        return {
+            "step_zero": self.env._(
+                "A step lasts at least 1 minute (a step of 1 bills real minutes)."
+            ),
+            "initial_cost_without_duration": self.env._(
+                "An initial step with a cost needs a duration."
+            ),
+            "no_prepaid_hours": self.env._(
+                "A subscription needs a positive number of prepaid hours."
+            ),
+            "unknown_billing_type": self.env._("Unknown billing type."),
+        }[code]
+
+    def _describe_tariff(self):
+        self.ensure_one()
+        currency = self.currency_id
+        parts = []
+        if self.billing_type == "subscription":
+            parts.append(
+                self.env._(
+                    "%(hours)s h for %(amount)s, consumed in steps of %(step)s min",
+                    hours=self.prepaid_hours,
+                    amount=currency.format(self.amount) if currency else self.amount,
+                    step=self.step_duration,
+                )
+            )
+        else:
+            if self.initial_step_duration:
+                parts.append(
+                    self.env._(
+                        "first %(duration)s min: %(cost)s",
+                        duration=self.initial_step_duration,
+                        cost=currency.format(self.initial_step_cost)
+                        if currency
+                        else self.initial_step_cost,
+                    )
+                )
+            parts.append(
+                self.env._(
+                    "each started %(duration)s min: %(cost)s",
+                    duration=self.step_duration,
+                    cost=currency.format(self.step_cost)
+                    if currency
+                    else self.step_cost,
+                )
+            )
+        if self.min_duration:
+            parts.append(
+                self.env._(
+                    "sessions under %(duration)s min not counted",
+                    duration=self.min_duration,
+                )
+            )
+        return "; ".join(parts)

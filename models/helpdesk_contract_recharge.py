@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class HelpdeskContractRecharge(models.Model):
+    _name = "helpdesk.contract.recharge"
+    _description = "Subscription recharge"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        string="Subscription",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain=[("billing_type", "=", "subscription")],
+        check_company=True,
+    )
+    partner_id = fields.Many2one(related="profile_id.partner_id", store=True)
+    company_id = fields.Many2one(
+        related="profile_id.company_id", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="profile_id.currency_id")
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    hours = fields.Float(digits=(16, 2))
+    amount = fields.Monetary(currency_field="currency_id")
+    note = fields.Char()
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Recorded by",
+        default=lambda self: self.env.user,
+        readonly=True,
+    )
+
+    @api.constrains("hours", "amount", "profile_id")
+    def _check_recharge(self):
+        for recharge in self:
+            if recharge.profile_id.billing_type != "subscription":
+                raise ValidationError(
+                    self.env._(
+                        "Only a subscription can be recharged (%(name)s).",
+                        name=recharge.profile_id.name,
+                    )
+                )
+            if recharge.hours < 0 or recharge.amount < 0:
+                raise ValidationError(
+                    self.env._("A recharge cannot have negative hours or amount.")
+                )
+            if not recharge.hours and not recharge.amount:
+                raise ValidationError(
+                    self.env._("A recharge needs hours, an amount, or both.")
+                )

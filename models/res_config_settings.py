@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    helpdesk_billing_product_id = fields.Many2one(
+        related="company_id.helpdesk_billing_product_id", readonly=False
+    )
+    helpdesk_default_profile_id = fields.Many2one(
+        related="company_id.helpdesk_default_profile_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id)]",
+    )

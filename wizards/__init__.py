@@ -1,0 +1,1 @@
+from . import helpdesk_contract_recharge_wizard
