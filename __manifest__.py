@@ -16,10 +16,20 @@
         "data/product_data.xml",
         "views/helpdesk_contract_profile_views.xml",
         "views/helpdesk_contract_recharge_views.xml",
+        "views/helpdesk_session_views.xml",
+        "views/helpdesk_ticket_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/helpdesk_contract_recharge_wizard_views.xml",
         "views/helpdesk_session_billing_menus.xml",
     ],
-    "demo": ["demo/helpdesk_contract_profile_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "helpdesk_session_billing/static/src/session_timer/*",
+        ],
+    },
+    "demo": [
+        "demo/helpdesk_contract_profile_demo.xml",
+        "demo/helpdesk_session_demo.xml",
+    ],
 }

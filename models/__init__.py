@@ -1,7 +1,7 @@
-from . import (
-    helpdesk_contract_profile,
-    helpdesk_contract_recharge,
-    res_company,
-    res_config_settings,
-    res_partner,
-)
+from . import res_company
+from . import res_config_settings
+from . import helpdesk_contract_profile
+from . import helpdesk_contract_recharge
+from . import res_partner
+from . import helpdesk_session
+from . import helpdesk_ticket

@@ -16,3 +16,9 @@ class ResCompany(models.Model):
         string="Default contract profile",
         help="Profile applied to customers who have no profile of their own.",
     )
+    helpdesk_session_max_minutes = fields.Integer(
+        string="Maximum session length (min)",
+        default=240,
+        help="Sessions longer than this are flagged for review: a timer left "
+        "running overnight is not billed silently. 0 disables the check.",
+    )

@@ -12,3 +12,6 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', '=', company_id)]",
     )
+    helpdesk_session_max_minutes = fields.Integer(
+        related="company_id.helpdesk_session_max_minutes", readonly=False
+    )

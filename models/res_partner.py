@@ -24,6 +24,16 @@ class ResPartner(models.Model):
         digits=(16, 2),
     )
 
+    helpdesk_session_ids = fields.One2many(
+        comodel_name="helpdesk.session",
+        inverse_name="partner_id",
+        string="Support sessions",
+    )
+    helpdesk_session_count = fields.Integer(compute="_compute_helpdesk_sessions")
+    helpdesk_session_hours = fields.Float(
+        string="Support hours", compute="_compute_helpdesk_sessions", digits=(16, 2)
+    )
+
     @api.depends_context("company")
     @api.depends("commercial_partner_id", "category_id")
     def _compute_helpdesk_profile(self):
@@ -47,6 +57,35 @@ class ResPartner(models.Model):
                 if profile.billing_type == "subscription"
                 else 0.0
             )
+
+    @api.depends("helpdesk_session_ids.total_duration")
+    def _compute_helpdesk_sessions(self):
+        # sudo for the same reason as above; counts only, never the records.
+        groups = (
+            self.env["helpdesk.session"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                ["partner_id"],
+                ["__count", "total_duration:sum"],
+            )
+        )
+        totals = {partner.id: (count, minutes) for partner, count, minutes in groups}
+        for partner in self:
+            count, minutes = totals.get(partner.commercial_partner_id.id, (0, 0))
+            partner.helpdesk_session_count = count
+            partner.helpdesk_session_hours = minutes / 60.0
+
+    def action_view_helpdesk_sessions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_session_billing.helpdesk_session_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
 
     def action_open_helpdesk_profile(self):
         self.ensure_one()

@@ -1,0 +1,82 @@
+from odoo import api, fields, models
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    session_ids = fields.One2many(
+        comodel_name="helpdesk.session", inverse_name="ticket_id", string="Sessions"
+    )
+    session_count = fields.Integer(compute="_compute_session_totals")
+    session_hours = fields.Float(
+        string="Session hours", compute="_compute_session_totals", digits=(16, 2)
+    )
+    my_session_id = fields.Many2one(
+        comodel_name="helpdesk.session",
+        string="My timer",
+        compute="_compute_my_session",
+        help="The current user's open timer on this ticket.",
+    )
+    my_timer_state = fields.Selection(related="my_session_id.timer_state")
+    my_timer_start = fields.Datetime(related="my_session_id.date_start")
+    my_timer_paused_seconds = fields.Integer(related="my_session_id.paused_seconds")
+    my_timer_pause_start = fields.Datetime(related="my_session_id.pause_start")
+
+    @api.depends("session_ids.total_duration")
+    def _compute_session_totals(self):
+        groups = self.env["helpdesk.session"]._read_group(
+            [("ticket_id", "in", self.ids)],
+            ["ticket_id"],
+            ["__count", "total_duration:sum"],
+        )
+        totals = {ticket.id: (count, minutes) for ticket, count, minutes in groups}
+        for ticket in self:
+            count, minutes = totals.get(ticket.id, (0, 0))
+            ticket.session_count = count
+            ticket.session_hours = minutes / 60.0
+
+    @api.depends_context("uid")
+    @api.depends("session_ids.timer_state", "session_ids.user_id")
+    def _compute_my_session(self):
+        sessions = self.env["helpdesk.session"].search(
+            [
+                ("ticket_id", "in", self.ids),
+                ("user_id", "=", self.env.uid),
+                ("timer_state", "!=", False),
+            ],
+            order="date_start desc",
+        )
+        by_ticket = {}
+        for session in sessions:
+            by_ticket.setdefault(session.ticket_id.id, session)
+        for ticket in self:
+            ticket.my_session_id = by_ticket.get(ticket.id, sessions.browse())
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_timer_start(self):
+        self.ensure_one()
+        self.env["helpdesk.session"]._start_timer(self)
+        return True
+
+    def action_timer_pause(self):
+        self.ensure_one()
+        return self.my_session_id.action_timer_pause()
+
+    def action_timer_resume(self):
+        self.ensure_one()
+        return self.my_session_id.action_timer_resume()
+
+    def action_timer_stop(self):
+        self.ensure_one()
+        return self.my_session_id.action_timer_stop()
+
+    def action_view_sessions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_session_billing.helpdesk_session_action"
+        )
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {"default_ticket_id": self.id}
+        return action
