@@ -23,7 +23,6 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     ticket_id = fields.Many2one(
         comodel_name="helpdesk.ticket",
-        string="Ticket",
         required=True,
         index=True,
         ondelete="restrict",
