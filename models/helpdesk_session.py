@@ -119,6 +119,36 @@ class HelpdeskSession(models.Model):
         copy=False,
         tracking=True,
     )
+    # Scope: what the contract includes. Set by _apply_scope_rules() while the
+    # session is draft, frozen once rated.
+    scope = fields.Selection(
+        selection=[("included", "Included"), ("billable", "Billable")],
+        default="billable",
+        readonly=True,
+        index=True,
+        copy=False,
+    )
+    scope_rule_id = fields.Many2one(
+        comodel_name="helpdesk.scope.rule",
+        string="Scope rule",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
+    scope_reason = fields.Char(readonly=True, copy=False)
+    scope_included_minutes = fields.Integer(
+        string="Included (min)",
+        readonly=True,
+        copy=False,
+        help="Part of the total the contract includes: no charge, no prepaid "
+        "hours consumed.",
+    )
+    scope_billable_minutes = fields.Integer(
+        string="Billable (min)",
+        readonly=True,
+        copy=False,
+        help="Part of the total charged under the customer's profile.",
+    )
     needs_review = fields.Boolean(
         compute="_compute_needs_review",
         store=True,
