@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class HelpdeskTicket(models.Model):
@@ -15,6 +16,7 @@ class HelpdeskTicket(models.Model):
         comodel_name="helpdesk.session",
         string="My timer",
         compute="_compute_my_session",
+        search="_search_my_session_id",
         help="The current user's open timer on this ticket.",
     )
     my_timer_state = fields.Selection(related="my_session_id.timer_state")
@@ -51,6 +53,34 @@ class HelpdeskTicket(models.Model):
             by_ticket.setdefault(session.ticket_id.id, session)
         for ticket in self:
             ticket.my_session_id = by_ticket.get(ticket.id, sessions.browse())
+
+    def _search_my_session_id(self, operator, value):
+        # Searchable so that the related my_timer_* fields are invalidated when
+        # a session's timer changes (the ORM searches the tickets to update).
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        tickets = (
+            self.env["helpdesk.session"]
+            .search(
+                [
+                    ("id", "in", [v for v in value if v]),
+                    ("user_id", "=", self.env.uid),
+                    ("timer_state", "!=", False),
+                ]
+            )
+            .ticket_id
+        )
+        domain = Domain("id", "in", tickets.ids)
+        if False in value:
+            domain |= Domain(
+                "session_ids",
+                "not any",
+                [
+                    ("user_id", "=", self.env.uid),
+                    ("timer_state", "!=", False),
+                ],
+            )
+        return domain if operator == "in" else ~domain
 
     # ------------------------------------------------------------------
     # Actions

@@ -58,7 +58,10 @@ class ResPartner(models.Model):
                 else 0.0
             )
 
-    @api.depends("helpdesk_session_ids.total_duration")
+    @api.depends(
+        "helpdesk_session_ids.total_duration",
+        "commercial_partner_id.helpdesk_session_ids.total_duration",
+    )
     def _compute_helpdesk_sessions(self):
         # sudo for the same reason as above; counts only, never the records.
         groups = (
