@@ -63,8 +63,9 @@ test: requirements db conf
 	$(ODOO) -d $(TEST_DB) -i $(MODULE) --stop-after-init --log-level=warn
 	@# rootdir in the addons folder: pytest then imports the tests as
 	@# odoo.addons.$(MODULE), whatever the clone's folder is called.
+	@# --odoo-http serves Odoo during the run: the browser tours need it.
 	$(PYTHON) -m pytest -p no:cacheprovider --rootdir=$(ADDONS_DIR) \
-		--odoo-config $(CONF) --odoo-database $(TEST_DB) \
+		--odoo-config $(CONF) --odoo-database $(TEST_DB) --odoo-http \
 		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
 
 lint: requirements

@@ -27,6 +27,9 @@
         "web.assets_backend": [
             "helpdesk_session_billing/static/src/session_timer/*",
         ],
+        "web.assets_tests": [
+            "helpdesk_session_billing/static/tests/tours/*",
+        ],
     },
     "demo": [
         "demo/helpdesk_contract_profile_demo.xml",

@@ -6,3 +6,4 @@ from . import test_access
 from . import test_session
 from . import test_session_timer
 from . import test_session_overlap
+from . import test_session_tour
