@@ -1,8 +1,9 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import LockError, UserError, ValidationError
 
+from ..core import rating as rating_core
 from ..core import tariff as engine
 
 TARIFF_FIGURES = (
@@ -151,10 +152,22 @@ class HelpdeskContractProfile(models.Model):
     recharged_hours = fields.Float(
         compute="_compute_recharged_hours", store=True, digits=(16, 2)
     )
+    consumed_minutes = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Minutes taken from the balance by rated sessions. Rating updates it "
+        "under a row lock, so concurrent ratings never consume twice.",
+    )
     consumed_hours = fields.Float(
         compute="_compute_balance",
         digits=(16, 2),
         help="Hours taken from the balance by rated sessions.",
+    )
+    low_balance_notified = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The salesperson was told the balance ran low; reset when it rises "
+        "above the threshold again.",
     )
     remaining_hours = fields.Float(
         compute="_compute_balance",
@@ -185,11 +198,10 @@ class HelpdeskContractProfile(models.Model):
         for profile in self:
             profile.recharged_hours = hours.get(profile.id, 0.0)
 
-    @api.depends("prepaid_hours", "recharged_hours")
+    @api.depends("prepaid_hours", "recharged_hours", "consumed_minutes")
     def _compute_balance(self):
-        consumed = self._get_consumed_minutes()
         for profile in self:
-            profile.consumed_hours = consumed.get(profile.id, 0) / 60.0
+            profile.consumed_hours = profile.consumed_minutes / 60.0
             if profile.billing_type == "subscription":
                 profile.remaining_hours = (
                     profile.prepaid_hours
@@ -476,9 +488,112 @@ class HelpdeskContractProfile(models.Model):
             )
         return minutes
 
-    def _get_consumed_minutes(self):
-        """Minutes consumed per subscription id (rated sessions)."""
-        return {}
+    # ------------------------------------------------------------------
+    # Business: rating
+    # ------------------------------------------------------------------
+    def _lock_for_consumption(self):
+        """Lock the subscriptions' rows while their hours are consumed. A
+        concurrent rating holding the lock makes this one fail cleanly (and the
+        rating updating ``consumed_minutes`` makes a later one retry on the
+        fresh balance, through PostgreSQL's serialization check)."""
+        try:
+            self.lock_for_update()
+        except LockError as error:
+            raise UserError(
+                self.env._(
+                    "Another user is rating sessions of %(names)s right now: try "
+                    "again in a moment.",
+                    names=", ".join(self.mapped("name")),
+                )
+            ) from error
+        self.invalidate_recordset(["consumed_minutes", "recharged_hours"])
+
+    def _rate_sessions(self, sessions, billable=None):
+        """{session id: rating values} for ``sessions`` (chronological) of this
+        profile's customers. ``billable`` gives a session's billable minutes
+        (default: the part its scope rules left billable)."""
+        self.ensure_one()
+        billable = billable or (lambda session: session.scope_billable_minutes)
+        tariff = self._get_tariff()
+        overage = self.overage_profile_id
+        overage_tariff = overage._get_tariff() if overage else None
+        rule_tariffs = {
+            rule.id: rule.tariff_profile_id._get_tariff()
+            for rule in self.env["helpdesk.scope.rule"].union(
+                *(session.scope_rule_id for session in sessions)
+            )
+            if rule.tariff_profile_id
+        }
+        to_rate = [
+            rating_core.SessionToRate(
+                session.id,
+                billable(session),
+                rule_tariffs.get(session.scope_rule_id.id),
+            )
+            for session in sessions
+        ]
+        ratings, _balance = rating_core.rate_sessions(
+            tariff, to_rate, self.remaining_hours * 60.0, overage_tariff
+        )
+        figures = {
+            "profile": self._tariff_figures(),
+            "overage": overage._tariff_figures() if overage else False,
+        }
+        result = {}
+        for session, rating in zip(sessions, ratings, strict=True):
+            rule_profile = session.scope_rule_id.tariff_profile_id
+            result[session.id] = {
+                "profile_id": self.id,
+                "rated_tariff": {
+                    **figures,
+                    "rule": rule_profile._tariff_figures() if rule_profile else False,
+                },
+                "billed_duration": rating.billed_minutes,
+                "prepaid_minutes": rating.prepaid_minutes,
+                "overage_minutes": rating.overage_minutes,
+                "cost": self.currency_id.round(rating.cost),
+            }
+        return result
+
+    def _tariff_figures(self):
+        self.ensure_one()
+        return {"id": self.id, "name": self.name, **vars(self._get_tariff())}
+
+    def _check_low_balance(self):
+        """Tell the salesperson (and, if enabled, the customer) when a
+        subscription falls under the low-balance threshold of Settings."""
+        for profile in self.filtered(lambda p: p.billing_type == "subscription"):
+            company = profile.company_id
+            threshold = company.helpdesk_low_balance_threshold
+            if company.helpdesk_low_balance_unit == "percent":
+                total = profile.prepaid_hours + profile.recharged_hours
+                threshold = total * threshold / 100.0
+            low = bool(threshold) and profile.remaining_hours < threshold
+            if not low:
+                if profile.low_balance_notified:
+                    profile.sudo().low_balance_notified = False
+                continue
+            if profile.low_balance_notified:
+                continue
+            profile.sudo().low_balance_notified = True
+            profile.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(profile.user_id or self.env.user).id,
+                summary=self.env._("Low support balance: offer a recharge"),
+                note=self.env._(
+                    "%(customer)s has %(hours)s h left on %(name)s.",
+                    customer=profile.partner_id.display_name,
+                    hours=round(profile.remaining_hours, 2),
+                    name=profile.name,
+                ),
+            )
+            if company.helpdesk_low_balance_email:
+                template = self.env.ref(
+                    "helpdesk_session_billing.mail_template_low_balance",
+                    raise_if_not_found=False,
+                )
+                if template and profile.partner_id.email:
+                    template.sudo().send_mail(profile.id)
 
     # ------------------------------------------------------------------
     # Business: which profile bills a customer

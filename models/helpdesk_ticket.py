@@ -1,6 +1,19 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+# Ticket fields scope rules look at.
+TICKET_SCOPE_FIELDS = {
+    "category_id",
+    "tag_ids",
+    "team_id",
+    "channel_id",
+    "priority",
+    "name",
+    "description",
+    "partner_id",
+    "company_id",
+}
+
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
@@ -83,6 +96,18 @@ class HelpdeskTicket(models.Model):
         return domain if operator == "in" else ~domain
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        result = super().write(vals)
+        if TICKET_SCOPE_FIELDS & set(vals):
+            # What the ticket says decides the scope of its draft sessions.
+            self.env["helpdesk.session"].sudo().search(
+                [("ticket_id", "in", self.ids), ("state", "=", "draft")]
+            )._apply_scope_rules()
+        return result
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_timer_start(self):
@@ -101,6 +126,14 @@ class HelpdeskTicket(models.Model):
     def action_timer_stop(self):
         self.ensure_one()
         return self.my_session_id.action_timer_stop()
+
+    def action_open_rating_wizard(self):
+        """Rate this ticket's sessions (all periods, to rate)."""
+        self.ensure_one()
+        wizard = self.env["helpdesk.session.rating.wizard"].create(
+            {"ticket_id": self.id, "date_from": False, "date_to": False}
+        )
+        return wizard._reopen()
 
     def action_view_sessions(self):
         self.ensure_one()

@@ -22,3 +22,31 @@ class ResCompany(models.Model):
         help="Sessions longer than this are flagged for review: a timer left "
         "running overnight is not billed silently. 0 disables the check.",
     )
+    helpdesk_scope_default_outcome = fields.Selection(
+        selection=[("included", "Included"), ("billable", "Billable")],
+        string="Default scope",
+        default="billable",
+        required=True,
+        help="Scope of the sessions no scope rule matches.",
+    )
+    helpdesk_low_balance_threshold = fields.Float(
+        string="Low balance threshold",
+        default=2.0,
+        help="A subscription whose remaining hours fall under this gets a "
+        "low-balance activity for its salesperson. 0 disables it.",
+    )
+    helpdesk_low_balance_unit = fields.Selection(
+        selection=[("hours", "Hours"), ("percent", "% of the hours bought")],
+        default="hours",
+        required=True,
+    )
+    helpdesk_low_balance_email = fields.Boolean(
+        string="Email the customer on low balance",
+        help="Also send the customer the low-balance email offering a recharge.",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "helpdesk_scope_default_outcome" in vals:
+            self.env["helpdesk.scope.rule"]._reapply_to_draft_sessions(self)
+        return result

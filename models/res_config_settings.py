@@ -15,3 +15,15 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_session_max_minutes = fields.Integer(
         related="company_id.helpdesk_session_max_minutes", readonly=False
     )
+    helpdesk_scope_default_outcome = fields.Selection(
+        related="company_id.helpdesk_scope_default_outcome", readonly=False
+    )
+    helpdesk_low_balance_threshold = fields.Float(
+        related="company_id.helpdesk_low_balance_threshold", readonly=False
+    )
+    helpdesk_low_balance_unit = fields.Selection(
+        related="company_id.helpdesk_low_balance_unit", readonly=False
+    )
+    helpdesk_low_balance_email = fields.Boolean(
+        related="company_id.helpdesk_low_balance_email", readonly=False
+    )

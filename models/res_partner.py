@@ -23,6 +23,12 @@ class ResPartner(models.Model):
         compute="_compute_helpdesk_profile",
         digits=(16, 2),
     )
+    helpdesk_contract_start = fields.Date(
+        string="Support contract start",
+        help="Go-live of the customer's support contract, when its contract "
+        "profile has no start date: scope rules with a grace period include the "
+        "sessions of the first days from it.",
+    )
 
     helpdesk_session_ids = fields.One2many(
         comodel_name="helpdesk.session",
@@ -90,6 +96,18 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         return action
 
+    def action_open_rating_wizard(self):
+        """Rate this customer's sessions (all periods, to rate)."""
+        self.ensure_one()
+        wizard = self.env["helpdesk.session.rating.wizard"].create(
+            {
+                "partner_id": self.commercial_partner_id.id,
+                "date_from": False,
+                "date_to": False,
+            }
+        )
+        return wizard._reopen()
+
     def action_open_helpdesk_profile(self):
         self.ensure_one()
         return {
@@ -98,3 +116,15 @@ class ResPartner(models.Model):
             "view_mode": "form",
             "res_id": self.helpdesk_profile_id.id,
         }
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "helpdesk_contract_start" in vals:
+            # A new contract start moves the grace period of the scope rules.
+            self.env["helpdesk.session"].sudo().search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("state", "=", "draft"),
+                ]
+            )._apply_scope_rules()
+        return result

@@ -1,1 +1,4 @@
 from . import helpdesk_contract_recharge_wizard
+from . import helpdesk_session_unrate_wizard
+from . import helpdesk_session_rating_wizard
+from . import helpdesk_session_rating_wizard_export

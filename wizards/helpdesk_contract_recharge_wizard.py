@@ -58,4 +58,5 @@ class HelpdeskContractRechargeWizard(models.TransientModel):
                 note=recharge.note or "",
             )
         )
+        self.profile_id._check_low_balance()
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,291 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+from odoo.tests import Form, tagged
+
+from .common import SessionCase
+
+
+class RatingCase(SessionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.helpdesk_scope_default_outcome = "billable"
+        cls.stepped = cls._pay_per_use(
+            name="Stepped",
+            partner_ids=[Command.link(cls.customer.id)],
+            initial_step_duration=15,
+            initial_step_cost=25,
+            step_duration=10,
+            step_cost=12,
+        )
+        cls.pack_customer = cls.env["res.partner"].create(
+            {"name": "HSB Pack Co", "is_company": True, "email": "it@pack.example.com"}
+        )
+        cls.overage = cls._pay_per_use(name="Overage", step_duration=60, step_cost=90)
+        cls.pack = cls._subscription(
+            partner=cls.pack_customer,
+            prepaid_hours=1,
+            overage_profile_id=cls.overage.id,
+            user_id=cls.billing_manager.id,
+        )
+        cls.pack_ticket = cls._ticket(
+            name="HSB pack ticket", partner_id=cls.pack_customer.id
+        )
+
+    def _rate(self, sessions):
+        return sessions.with_user(self.billing_manager).action_rate()
+
+
+@tagged("post_install", "-at_install")
+class TestRating(RatingCase):
+    def test_pay_per_use_rating(self):
+        session = self._session(self._at(9), 26)
+        self._rate(session)
+        self.assertEqual(session.state, "rated")
+        self.assertEqual(session.profile_id, self.stepped)
+        self.assertEqual(session.billed_duration, 35)
+        self.assertEqual(session.cost, 49)
+        self.assertEqual(session.prepaid_minutes, 0)
+        self.assertEqual(session.rated_user_id, self.billing_manager)
+        self.assertEqual(session.rated_tariff["profile"]["step_cost"], 12)
+
+    def test_extra_minutes_are_billed(self):
+        session = self._session(self._at(9), 10, extra_duration=6)
+        self._rate(session)
+        self.assertEqual(session.billed_duration, 25)
+        self.assertEqual(session.cost, 37)
+
+    def test_subscription_consumption_and_overage(self):
+        first = self._session(self._at(9), 40, ticket=self.pack_ticket)
+        second = self._session(self._at(11), 40, ticket=self.pack_ticket)
+        self._rate(first | second)
+        # 40 min rounds to 45 (15-min steps): 45 then 15 from the 60 min pack.
+        self.assertEqual(first.prepaid_minutes, 45)
+        self.assertEqual(first.cost, 0)
+        self.assertEqual(second.billed_duration, 45)
+        self.assertEqual(second.prepaid_minutes, 15)
+        self.assertEqual(second.overage_minutes, 30)
+        self.assertEqual(second.cost, 90)
+        self.assertEqual(self.pack.consumed_minutes, 60)
+        self.assertEqual(self.pack.remaining_hours, 0)
+
+    def test_subscription_without_overage_goes_negative(self):
+        self.pack.overage_profile_id = False
+        session = self._session(self._at(9), 90, ticket=self.pack_ticket)
+        self._rate(session)
+        self.assertEqual(session.prepaid_minutes, 90)
+        self.assertEqual(self.pack.remaining_hours, -0.5)
+
+    def test_rating_a_rated_session_does_nothing(self):
+        session = self._session(self._at(9), 26)
+        self._rate(session)
+        rated_date = session.rated_date
+        self.stepped.step_cost = 100
+        self._rate(session)
+        self.assertEqual(session.cost, 49)
+        self.assertEqual(session.rated_date, rated_date)
+
+    def test_rate_change_applies_only_to_later_ratings(self):
+        before = self._session(self._at(9), 26)
+        self._rate(before)
+        self.stepped.write({"step_cost": 20, "initial_step_cost": 30})
+        after = self._session(self._at(11), 26)
+        self._rate(after)
+        self.assertEqual(before.cost, 49)
+        self.assertEqual(before.rated_tariff["profile"]["step_cost"], 12)
+        self.assertEqual(after.cost, 70)
+        self.assertEqual(after.rated_tariff["profile"]["step_cost"], 20)
+
+    def test_rated_session_is_locked(self):
+        session = self._session(self._at(9), 26)
+        self._rate(session)
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            session.with_user(self.billing_manager).extra_duration = 5
+
+    def test_customer_without_profile_is_not_rated(self):
+        stranger = self.env["res.partner"].create({"name": "HSB Stranger"})
+        session = self._session(
+            self._at(9), 20, ticket=self._ticket(partner_id=stranger.id)
+        )
+        billable = self._session(self._at(11), 20)
+        with self.assertRaisesRegex(UserError, "HSB Stranger"):
+            self._rate(session | billable)
+        self.assertEqual((session | billable).mapped("state"), ["draft", "draft"])
+        self.assertEqual(
+            session.rating_issue, "No contract profile in force for this customer"
+        )
+        # The default profile of Settings covers them.
+        self.company.helpdesk_default_profile_id = self.overage
+        self._rate(session)
+        self.assertEqual(session.profile_id, self.overage)
+        self.assertEqual(session.cost, 90)
+
+    def test_running_timer_is_not_rated(self):
+        session = self._session(self._at(9), 20)
+        session.timer_state = "paused"
+        with self.assertRaisesRegex(UserError, "still being timed"):
+            self._rate(session)
+
+    def test_consultant_cannot_rate_or_unrate(self):
+        session = self._session(self._at(9), 20)
+        with self.assertRaises(AccessError):
+            session.with_user(self.agent).action_rate()
+        self._rate(session)
+        with self.assertRaises(AccessError):
+            session.with_user(self.agent).action_unrate(reason="no")
+        self.assertEqual(session.state, "rated")
+
+
+@tagged("post_install", "-at_install")
+class TestUnrate(RatingCase):
+    def test_unrate_gives_balance_back(self):
+        session = self._session(self._at(9), 40, ticket=self.pack_ticket)
+        self._rate(session)
+        self.assertEqual(self.pack.remaining_hours, 0.25)
+        action = session.with_user(self.billing_manager).action_unrate()
+        wizard = Form(
+            self.env[action["res_model"]]
+            .with_user(self.billing_manager)
+            .with_context(**action["context"])
+        )
+        wizard.reason = "Wrong ticket"
+        wizard.save().action_unrate()
+        self.assertEqual(session.state, "draft")
+        self.assertFalse(session.profile_id)
+        self.assertEqual(session.prepaid_minutes, 0)
+        self.assertEqual(self.pack.remaining_hours, 1)
+        self.assertIn("Wrong ticket", session.message_ids[0].body)
+        # And it can be rated again.
+        self._rate(session)
+        self.assertEqual(self.pack.remaining_hours, 0.25)
+
+    def test_unrate_needs_a_reason(self):
+        session = self._session(self._at(9), 40)
+        self._rate(session)
+        with self.assertRaisesRegex(UserError, "why"):
+            session.with_user(self.billing_manager).action_unrate(reason=" ")
+        self.assertEqual(session.state, "rated")
+
+    def test_invoiced_session_cannot_be_unrated(self):
+        session = self._session(self._at(9), 40)
+        self._rate(session)
+        session.with_context(helpdesk_session_locked_write=True).state = "invoiced"
+        with self.assertRaisesRegex(UserError, "credit note"):
+            session.with_user(self.billing_manager).action_unrate(reason="oops")
+
+
+@tagged("post_install", "-at_install")
+class TestLowBalance(RatingCase):
+    def test_activity_and_email_under_threshold(self):
+        self.company.write(
+            {
+                "helpdesk_low_balance_threshold": 0.5,
+                "helpdesk_low_balance_unit": "hours",
+                "helpdesk_low_balance_email": True,
+            }
+        )
+        self.pack.overage_profile_id = False
+        self._rate(self._session(self._at(9), 15, ticket=self.pack_ticket))
+        self.assertFalse(self.pack.activity_ids, "0.75 h left: above 0.5 h")
+        self._rate(self._session(self._at(10), 30, ticket=self.pack_ticket))
+        activity = self.pack.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.billing_manager)
+        self.assertIn("Low support balance", activity.summary)
+        mail = self.env["mail.mail"].search(
+            [
+                ("model", "=", "helpdesk.contract.profile"),
+                ("res_id", "=", self.pack.id),
+                ("subject", "ilike", "running low"),
+            ]
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.pack_customer)
+        self.assertIn("0.25", mail.body_html)
+        # No second alert while it stays low...
+        self._rate(self._session(self._at(11), 10, ticket=self.pack_ticket))
+        self.assertEqual(len(self.pack.activity_ids), 1)
+        # ...and the alert re-arms after a recharge lifts the balance.
+        self.env["helpdesk.contract.recharge.wizard"].create(
+            {"profile_id": self.pack.id, "hours": 5}
+        ).action_recharge()
+        self.assertFalse(self.pack.low_balance_notified)
+
+    def test_percent_threshold(self):
+        self.company.write(
+            {
+                "helpdesk_low_balance_threshold": 50,
+                "helpdesk_low_balance_unit": "percent",
+            }
+        )
+        self._rate(self._session(self._at(9), 20, ticket=self.pack_ticket))
+        self.assertFalse(self.pack.activity_ids)
+        self._rate(self._session(self._at(10), 20, ticket=self.pack_ticket))
+        self.assertTrue(self.pack.activity_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestRatingWizard(RatingCase):
+    def _wizard(self):
+        return Form(
+            self.env["helpdesk.session.rating.wizard"].with_user(self.billing_manager)
+        )
+
+    def test_filters_preview_totals_and_rate_all(self):
+        first = self._session(self._at(9), 26)
+        second = self._session(self._at(10), 10, user=self.agent_2)
+        other = self._session(self._at(11), 40, ticket=self.pack_ticket)
+        form = self._wizard()
+        form.date_from = self.DAY.date()
+        form.date_to = self.DAY.date()
+        form.partner_id = self.customer
+        self.assertEqual(len(form.session_ids), 2)
+        self.assertEqual(form.to_rate_cost, 49 + 25)
+        self.assertAlmostEqual(form.to_rate_hours, 36 / 60, places=2)
+        form.user_id = self.agent_2
+        self.assertEqual(len(form.session_ids), 1)
+        form.user_id = self.env["res.users"]
+        wizard = form.save()
+        # Editing extra minutes of a line updates its cost at once.
+        with Form(second.with_user(self.billing_manager)) as line:
+            self.assertEqual(line.preview_cost, 25)
+            line.extra_duration = 10
+            self.assertEqual(line.preview_cost, 37)
+        wizard.action_rate_all()
+        self.assertEqual((first | second).mapped("state"), ["rated", "rated"])
+        self.assertEqual(other.state, "draft")
+        wizard.state_filter = "rated"
+        self.assertEqual(wizard.rated_cost, 49 + 37)
+        self.assertEqual(wizard.to_rate_cost, 0)
+
+    def test_subscription_balance_now_and_after(self):
+        self._session(self._at(9), 40, ticket=self.pack_ticket)
+        form = self._wizard()
+        form.date_from = self.DAY.date()
+        form.date_to = self.DAY.date()
+        form.partner_id = self.pack_customer
+        self.assertEqual(form.subscription_id, self.pack)
+        self.assertEqual(form.remaining_hours, 1)
+        self.assertEqual(form.remaining_hours_after, 0.25)
+        action = form.save().action_recharge()
+        self.assertEqual(action["context"]["default_profile_id"], self.pack.id)
+
+    def test_from_list_selection(self):
+        sessions = self._session(self._at(9), 26) | self._session(
+            self._at(13), 10, ticket=self.pack_ticket
+        )
+        action = sessions.with_user(self.billing_manager).action_open_rating_wizard()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(wizard.session_ids, sessions)
+        wizard.action_rate_all()
+        self.assertEqual(set(sessions.mapped("state")), {"rated"})
+
+    def test_unratable_sessions_listed(self):
+        stranger = self.env["res.partner"].create({"name": "HSB Nobody"})
+        self._session(self._at(9), 20, ticket=self._ticket(partner_id=stranger.id))
+        form = self._wizard()
+        form.date_from = self.DAY.date()
+        form.date_to = self.DAY.date() + timedelta(days=1)
+        self.assertEqual(form.unratable_count, 1)

@@ -1,0 +1,172 @@
+from odoo import api, fields, models
+from odoo.fields import Command, Domain
+
+
+class HelpdeskSessionRatingWizard(models.TransientModel):
+    _name = "helpdesk.session.rating.wizard"
+    _description = "Rate helpdesk sessions"
+
+    # ------------------------------------------------------------------
+    # Fields: filters
+    # ------------------------------------------------------------------
+    company_id = fields.Many2one(
+        comodel_name="res.company", default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        domain=[("parent_id", "=", False)],
+    )
+    partner_category_id = fields.Many2one(
+        comodel_name="res.partner.category", string="Customer tag"
+    )
+    date_from = fields.Date(
+        string="From",
+        default=lambda self: fields.Date.context_today(self).replace(day=1),
+    )
+    date_to = fields.Date(string="To", default=fields.Date.context_today)
+    user_id = fields.Many2one(comodel_name="res.users", string="Consultant")
+    ticket_id = fields.Many2one(comodel_name="helpdesk.ticket", string="Ticket")
+    state_filter = fields.Selection(
+        selection=[("draft", "To rate"), ("rated", "Rated"), ("all", "Both")],
+        string="Show",
+        default="draft",
+        required=True,
+    )
+
+    # ------------------------------------------------------------------
+    # Fields: lines and totals
+    # ------------------------------------------------------------------
+    session_ids = fields.Many2many(
+        comodel_name="helpdesk.session",
+        relation="helpdesk_session_rating_wizard_rel",
+        column1="wizard_id",
+        column2="session_id",
+        string="Sessions",
+        compute="_compute_session_ids",
+        store=True,
+        readonly=False,
+    )
+    rated_hours = fields.Float(compute="_compute_totals", digits=(16, 2))
+    rated_cost = fields.Monetary(compute="_compute_totals")
+    to_rate_hours = fields.Float(compute="_compute_totals", digits=(16, 2))
+    to_rate_cost = fields.Monetary(compute="_compute_totals")
+    unratable_count = fields.Integer(compute="_compute_totals")
+    subscription_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        compute="_compute_totals",
+        help="The customer's subscription, when one customer is shown.",
+    )
+    remaining_hours = fields.Float(compute="_compute_totals", digits=(16, 2))
+    remaining_hours_after = fields.Float(
+        string="Remaining after rating", compute="_compute_totals", digits=(16, 2)
+    )
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends(
+        "partner_id",
+        "partner_category_id",
+        "date_from",
+        "date_to",
+        "user_id",
+        "ticket_id",
+        "state_filter",
+    )
+    def _compute_session_ids(self):
+        for wizard in self:
+            sessions = self.env["helpdesk.session"].search(
+                wizard._session_domain(), order="date_start, id"
+            )
+            wizard.session_ids = [Command.set(sessions.ids)]
+
+    def _session_domain(self):
+        self.ensure_one()
+        domain = Domain("company_id", "=", self.company_id.id)
+        if self.partner_id:
+            domain &= Domain(
+                "partner_id", "=", self.partner_id.commercial_partner_id.id
+            )
+        if self.partner_category_id:
+            domain &= Domain("partner_category_ids", "in", self.partner_category_id.id)
+        if self.date_from:
+            domain &= Domain("date_start", ">=", self.date_from)
+        if self.date_to:
+            domain &= Domain("date_start", "<", fields.Date.add(self.date_to, days=1))
+        if self.user_id:
+            domain &= Domain("user_id", "=", self.user_id.id)
+        if self.ticket_id:
+            domain &= Domain("ticket_id", "=", self.ticket_id.id)
+        states = {
+            "draft": ["draft"],
+            "rated": ["rated", "invoiced"],
+            "all": ["draft", "rated", "invoiced"],
+        }[self.state_filter]
+        return domain & Domain("state", "in", states)
+
+    @api.depends(
+        "session_ids.preview_cost",
+        "session_ids.total_duration",
+        "session_ids.state",
+        "partner_id",
+    )
+    def _compute_totals(self):
+        Profile = self.env["helpdesk.contract.profile"]
+        for wizard in self:
+            sessions = wizard.session_ids
+            rated = sessions.filtered(lambda s: s.state != "draft")
+            drafts = sessions - rated
+            wizard.rated_hours = sum(rated.mapped("total_duration")) / 60.0
+            wizard.rated_cost = sum(rated.mapped("cost"))
+            wizard.to_rate_hours = sum(drafts.mapped("total_duration")) / 60.0
+            wizard.to_rate_cost = sum(drafts.mapped("preview_cost"))
+            wizard.unratable_count = len(drafts.filtered("rating_issue"))
+            subscription = Profile
+            if wizard.partner_id:
+                profile = Profile.sudo()._profiles_for(
+                    wizard.partner_id,
+                    fields.Date.context_today(self),
+                    wizard.company_id,
+                    raise_on_conflict=False,
+                )[(wizard.partner_id.id, fields.Date.context_today(self))]
+                if profile.billing_type == "subscription":
+                    subscription = profile.sudo(False)
+            wizard.subscription_id = subscription
+            wizard.remaining_hours = subscription.remaining_hours
+            consumed = sum(
+                drafts.filtered(
+                    lambda s, p=subscription: s.partner_id == p.partner_id
+                ).mapped("preview_prepaid")
+            )
+            wizard.remaining_hours_after = (
+                subscription.remaining_hours - consumed / 60.0
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_rate_all(self):
+        self.ensure_one()
+        self.session_ids.filtered(lambda s: s.state == "draft").action_rate()
+        return self._reopen()
+
+    def action_refresh(self):
+        self.ensure_one()
+        self._compute_session_ids()
+        return self._reopen()
+
+    def action_recharge(self):
+        self.ensure_one()
+        return self.subscription_id.action_open_recharge_wizard()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+            "name": self.env._("Rate sessions"),
+        }
