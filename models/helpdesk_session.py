@@ -1,7 +1,8 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
 from odoo.tools import SQL
 
 from ..core.timeline import union_seconds
@@ -9,6 +10,16 @@ from ..core.timeline import union_seconds
 # Seconds of clock skew tolerated between the browser and the server before a
 # session is said to be in the future.
 FUTURE_TOLERANCE = timedelta(minutes=1)
+
+# Session fields whose change reclassifies the session (scope rules).
+SCOPE_TRIGGERS = {
+    "ticket_id",
+    "date_start",
+    "date_end",
+    "paused_seconds",
+    "extra_duration",
+    "note",
+}
 
 
 class HelpdeskSession(models.Model):
@@ -149,6 +160,69 @@ class HelpdeskSession(models.Model):
         copy=False,
         help="Part of the total charged under the customer's profile.",
     )
+    # Rating: what the session cost or consumed, frozen with the figures used.
+    profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        string="Contract profile",
+        readonly=True,
+        copy=False,
+        index=True,
+        ondelete="restrict",
+    )
+    rated_tariff = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The tariff figures the session was rated with.",
+    )
+    billed_duration = fields.Integer(
+        string="Billed (min)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes charged or deducted after the minimum and step rounding.",
+    )
+    prepaid_minutes = fields.Integer(
+        string="Prepaid (min)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes taken from the subscription's balance.",
+    )
+    overage_minutes = fields.Integer(
+        string="Overage (min)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes beyond the subscription's balance, priced by its overage "
+        "profile.",
+    )
+    cost = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="What the customer pays for the session, overage included.",
+    )
+    rated_date = fields.Datetime(readonly=True, copy=False)
+    rated_user_id = fields.Many2one(
+        comodel_name="res.users", string="Rated by", readonly=True, copy=False
+    )
+    preview_billed = fields.Integer(
+        string="Billed (min) ",
+        compute="_compute_preview",
+        help="Rated: the billed minutes. To rate: what rating would bill now.",
+    )
+    preview_prepaid = fields.Integer(compute="_compute_preview")
+    preview_cost = fields.Monetary(
+        string="Cost ",
+        currency_field="currency_id",
+        compute="_compute_preview",
+        help="Rated: the cost. To rate: what rating would charge now.",
+    )
+    rating_issue = fields.Char(
+        compute="_compute_preview",
+        help="Why the session cannot be rated as it is.",
+    )
     needs_review = fields.Boolean(
         compute="_compute_needs_review",
         store=True,
@@ -181,7 +255,8 @@ class HelpdeskSession(models.Model):
             if session.date_start and session.date_end:
                 seconds = (session.date_end - session.date_start).total_seconds()
                 seconds -= session.paused_seconds
-                session.duration = max(round(seconds / 60.0), 0)
+                # Half minutes up (round() would go to the even minute).
+                session.duration = max(int(seconds / 60.0 + 0.5), 0)
             else:
                 session.duration = 0
 
@@ -296,13 +371,32 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        sessions = super().create(vals_list)
+        sessions._apply_scope_rules()
+        return sessions
+
     def write(self, vals):
         self._check_editable()
-        return super().write(vals)
+        self._check_reassign(vals)
+        if self.env.context.get("helpdesk_scope_write") or not (
+            SCOPE_TRIGGERS & set(vals) or vals.get("state") == "draft"
+        ):
+            return super().write(vals)
+        # The customers' sessions before the change may lose (or gain) the
+        # allowance or the repeat this one gave them.
+        before = self._scope_neighbours()
+        result = super().write(vals)
+        (self | before)._apply_scope_rules()
+        return result
 
     def unlink(self):
         self._check_editable()
-        return super().unlink()
+        neighbours = self._scope_neighbours() - self
+        result = super().unlink()
+        neighbours.exists()._apply_scope_rules()
+        return result
 
     def _check_editable(self):
         """Only sessions to rate change; rating and invoicing pass the context
@@ -322,6 +416,25 @@ class HelpdeskSession(models.Model):
                 )
             )
 
+    def _check_reassign(self, vals):
+        """Record rules are checked before a write only: without this, a
+        consultant could hand their own session to a colleague."""
+        if (
+            not vals.get("user_id")
+            or vals["user_id"] == self.env.uid
+            or self.env.su
+            or self.env.user.has_group(
+                "helpdesk_session_billing.group_support_billing_manager"
+            )
+        ):
+            return
+        raise AccessError(
+            self.env._(
+                "Only support billing managers can give a session to another "
+                "consultant."
+            )
+        )
+
     @api.depends("ticket_id", "date_start", "user_id")
     def _compute_display_name(self):
         for session in self:
@@ -336,6 +449,67 @@ class HelpdeskSession(models.Model):
                 user=session.user_id.name or "",
                 start=start.strftime("%Y-%m-%d %H:%M") if start else "",
             )
+
+    # ------------------------------------------------------------------
+    # Business: scope (what the contract includes)
+    # ------------------------------------------------------------------
+    def _apply_scope_rules(self):
+        """Classify the draft sessions of ``self`` with the scope rules: set
+        ``scope``, ``scope_rule_id``, ``scope_reason`` and the included and
+        billable parts of the total. Rated and invoiced sessions keep theirs.
+
+        The other draft sessions of the same customers from the same months on
+        are classified along (allowance and repeats depend on them). Batched:
+        the number of queries does not grow with the number of sessions.
+        """
+        drafts = self.filtered(lambda session: session.id and session.state == "draft")
+        if not drafts:
+            return True
+        drafts = (drafts | drafts._scope_neighbours()).sudo()
+        Rule = self.env["helpdesk.scope.rule"].sudo()
+        writer = drafts.with_context(helpdesk_scope_write=True, tracking_disable=True)
+        for session, decision in Rule._classify_sessions(drafts).items():
+            vals = {
+                "scope": decision.scope,
+                "scope_rule_id": decision.rule_id or False,
+                "scope_reason": Rule._describe_decision(decision),
+                "scope_included_minutes": decision.included_minutes,
+                "scope_billable_minutes": decision.billable_minutes,
+            }
+            current = {
+                "scope": session.scope,
+                "scope_rule_id": session.scope_rule_id.id or False,
+                "scope_reason": session.scope_reason,
+                "scope_included_minutes": session.scope_included_minutes,
+                "scope_billable_minutes": session.scope_billable_minutes,
+            }
+            if vals != current:
+                writer.browse(session.id).write(vals)
+        return True
+
+    def _compute_scope(self):
+        """Alias of :meth:`_apply_scope_rules` (not an ORM compute: the scope of
+        a session depends on the customer's other sessions)."""
+        return self._apply_scope_rules()
+
+    def _scope_neighbours(self):
+        """Draft sessions of the same customers, from the first month of
+        ``self`` on: those whose allowance or repeat ``self`` may change."""
+        sessions = self.sudo().filtered("partner_id")
+        if not sessions:
+            return self.browse()
+        # A day earlier covers any time zone.
+        date_from = min(sessions.mapped("date_start")).replace(day=1) - timedelta(
+            days=1
+        )
+        return self.sudo().search(
+            [
+                ("partner_id", "in", sessions.partner_id.ids),
+                ("company_id", "in", sessions.company_id.ids),
+                ("state", "=", "draft"),
+                ("date_start", ">=", date_from),
+            ]
+        )
 
     # ------------------------------------------------------------------
     # Actions: timer
@@ -359,7 +533,9 @@ class HelpdeskSession(models.Model):
 
     @api.model
     def _running_for_current_user(self):
-        return self.search(
+        # sudo: a timer left running in a company not active now is the
+        # user's own and must be paused too (one running timer per user).
+        return self.sudo().search(
             [("user_id", "=", self.env.uid), ("timer_state", "=", "running")]
         )
 
@@ -476,3 +652,253 @@ class HelpdeskSession(models.Model):
             "res_id": keeper.id,
             "view_mode": "form",
         }
+
+    # ------------------------------------------------------------------
+    # Business: rating
+    # ------------------------------------------------------------------
+    def action_rate(self):
+        """Rate the draft sessions of ``self``: store the profile, the figures,
+        the billed and prepaid minutes and the cost, and lock them. Rated
+        sessions are left as they are."""
+        self._check_rating_rights()
+        sessions = self.filtered(lambda session: session.state == "draft")
+        if not sessions:
+            return True
+        sessions.check_access("write")
+        ratings = sessions._compute_ratings(lock=True)
+        now = fields.Datetime.now()
+        writer = sessions.sudo().with_context(
+            helpdesk_session_locked_write=True, mail_notrack=True
+        )
+        for session in writer.sorted("id"):
+            session.write(
+                {
+                    **ratings[session.id],
+                    "state": "rated",
+                    "rated_date": now,
+                    "rated_user_id": self.env.uid,
+                }
+            )
+        sessions._update_subscription_consumption(
+            {sid: vals["prepaid_minutes"] for sid, vals in ratings.items()}
+        )
+        return True
+
+    def action_unrate(self, reason=None):
+        """Put rated, not invoiced, sessions back to draft (managers). Without a
+        reason, opens the dialog asking for it; the subscription balance is
+        given back."""
+        self._check_rating_rights()
+        if reason is None:
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Unrate sessions"),
+                "res_model": "helpdesk.session.unrate.wizard",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_session_ids": self.ids},
+            }
+        if not reason.strip():
+            raise UserError(self.env._("Say why the sessions are unrated."))
+        invoiced = self.filtered(lambda session: session.state == "invoiced")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is invoiced: only a credit note brings it "
+                    "back.",
+                    session=invoiced[0].display_name,
+                )
+            )
+        sessions = self.filtered(lambda session: session.state == "rated")
+        if not sessions:
+            return True
+        sessions.check_access("write")
+        given_back = {session.id: -session.prepaid_minutes for session in sessions}
+        sessions._update_subscription_consumption(given_back)
+        sessions.sudo().with_context(
+            helpdesk_session_locked_write=True, mail_notrack=True
+        ).write(self._prepare_unrate_vals())
+        for session in sessions:
+            session.message_post(body=self.env._("Unrated: %(reason)s", reason=reason))
+        return True
+
+    @api.model
+    def _prepare_unrate_vals(self):
+        return {
+            "state": "draft",
+            "profile_id": False,
+            "rated_tariff": False,
+            "billed_duration": 0,
+            "prepaid_minutes": 0,
+            "overage_minutes": 0,
+            "cost": 0.0,
+            "rated_date": False,
+            "rated_user_id": False,
+        }
+
+    def _check_rating_rights(self):
+        if not self.env.user.has_group(
+            "helpdesk_session_billing.group_support_billing_manager"
+        ):
+            raise AccessError(
+                self.env._("Only support billing managers rate or unrate sessions.")
+            )
+
+    def _compute_ratings(self, lock=False):
+        """Rating values per session id, computed in batches per profile. With
+        ``lock``, subscriptions are locked first so that two users rating at
+        once never consume the same hours twice."""
+        if self.filtered("timer_state"):
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is still being timed: stop it first.",
+                    session=self.filtered("timer_state")[0].display_name,
+                )
+            )
+        self._apply_scope_rules()
+        profiles = self._resolve_profiles()
+        subscriptions = (
+            self.env["helpdesk.contract.profile"]
+            .union(*profiles.values())
+            .filtered(lambda profile: profile.billing_type == "subscription")
+        )
+        if lock:
+            subscriptions._lock_for_consumption()
+        ratings = {}
+        by_profile = {}
+        for session in self.sorted(lambda s: (s.date_start, s.id)):
+            by_profile.setdefault(profiles[session.id], []).append(session)
+        for profile, sessions in by_profile.items():
+            ratings.update(profile._rate_sessions(sessions))
+        return ratings
+
+    def _resolve_profiles(self):
+        """{session id: profile in force for its customer on its date}; raises
+        naming the customers who have none."""
+        Profile = self.env["helpdesk.contract.profile"]
+        result = {}
+        for company in self.company_id:
+            sessions = self.filtered(lambda s, c=company: s.company_id == c)
+            dates = {}
+            for session in sessions:
+                dates.setdefault(session.partner_id.id, []).append(
+                    session._local_date()
+                )
+            found = Profile._profiles_for(sessions.partner_id, dates, company)
+            for session in sessions:
+                result[session.id] = found.get(
+                    (session.partner_id.id, session._local_date()), Profile
+                )
+        missing = self.filtered(lambda s: not result.get(s.id))
+        if missing:
+            raise UserError(
+                self.env._(
+                    "No contract profile is in force for %(customers)s (and no "
+                    "default profile in Settings): these sessions cannot be rated.",
+                    customers=", ".join(
+                        missing.partner_id.mapped("display_name")
+                        or [self.env._("sessions without customer")]
+                    ),
+                )
+            )
+        return result
+
+    def _local_date(self):
+        self.ensure_one()
+        return fields.Datetime.context_timestamp(self, self.date_start).date()
+
+    def _update_subscription_consumption(self, minutes_by_session):
+        """Add (or give back) prepaid minutes to the subscriptions concerned."""
+        totals = {}
+        for session in self:
+            minutes = minutes_by_session.get(session.id, 0)
+            profile = session.profile_id
+            if minutes and profile.billing_type == "subscription":
+                totals[profile] = totals.get(profile, 0) + minutes
+        for profile, minutes in totals.items():
+            profile.sudo().consumed_minutes += minutes
+        if totals:
+            self.env["helpdesk.contract.profile"].union(*totals)._check_low_balance()
+
+    @api.depends(
+        "state",
+        "total_duration",
+        "scope",
+        "scope_included_minutes",
+        "scope_billable_minutes",
+        "cost",
+        "billed_duration",
+        "partner_id",
+        "date_start",
+    )
+    def _compute_preview(self):
+        """What rating would give, without writing anything (the rating wizard
+        shows it live while extra minutes are edited)."""
+        for session in self.filtered(lambda s: s.state != "draft"):
+            session.preview_billed = session.billed_duration
+            session.preview_prepaid = session.prepaid_minutes
+            session.preview_cost = session.cost
+            session.rating_issue = False
+        drafts = self.filtered(lambda s: s.state == "draft")
+        if not drafts:
+            return
+        Profile = self.env["helpdesk.contract.profile"]
+        profiles = {}
+        for company in drafts.company_id:
+            group = drafts.filtered(lambda s, c=company: s.company_id == c)
+            dates = {}
+            for session in group.filtered("date_start"):
+                dates.setdefault(session.partner_id.id, []).append(
+                    session._local_date()
+                )
+            found = Profile._profiles_for(
+                group.partner_id, dates, company, raise_on_conflict=False
+            )
+            for session in group.filtered("date_start"):
+                profiles[session.id] = found.get(
+                    (session.partner_id.id, session._local_date()), Profile
+                )
+        by_profile = {}
+        for session in drafts.sorted(
+            lambda s: (s.date_start or fields.Datetime.now(), s.id)
+        ):
+            profile = profiles.get(session.id, Profile)
+            session.rating_issue = (
+                False
+                if profile
+                else self.env._("No contract profile in force for this customer")
+            )
+            by_profile.setdefault(profile, []).append(session)
+        for profile, sessions in by_profile.items():
+            ratings = (
+                profile._rate_sessions(
+                    sessions, billable=lambda s: s._preview_billable_minutes()
+                )
+                if profile
+                else {}
+            )
+            for session in sessions:
+                rating = ratings.get(session.id, {})
+                session.preview_billed = rating.get("billed_duration", 0)
+                session.preview_prepaid = rating.get("prepaid_minutes", 0)
+                session.preview_cost = rating.get("cost", 0.0)
+
+    def _preview_billable_minutes(self):
+        """The billable part of the total as it stands in the form: the stored
+        scope split, adjusted when the total was just edited."""
+        self.ensure_one()
+        if self.scope == "included" and not self.scope_billable_minutes:
+            return 0
+        return max(self.total_duration - self.scope_included_minutes, 0)
+
+    def action_open_rating_wizard(self):
+        """The rating screen on these sessions (from a list selection)."""
+        wizard = self.env["helpdesk.session.rating.wizard"].create(
+            {
+                "state_filter": "all",
+                "date_from": False,
+                "date_to": False,
+                "session_ids": [Command.set(self.ids)],
+            }
+        )
+        return wizard._reopen()
