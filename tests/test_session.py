@@ -26,6 +26,10 @@ class TestSession(SessionCase):
         self.assertEqual(session.duration, 1)
         session.date_end = start + timedelta(seconds=91)
         self.assertEqual(session.duration, 2)
+        # Half minutes round up, always (not to the even minute).
+        for seconds, minutes in ((30, 1), (150, 3), (210, 4), (149, 2)):
+            session.date_end = start + timedelta(seconds=seconds)
+            self.assertEqual(session.duration, minutes, f"{seconds} s")
 
     def test_negative_extra_reduces_the_total(self):
         session = self._session(self._at(9), 60, extra_duration=-20)
@@ -211,8 +215,12 @@ class TestSession(SessionCase):
                     "date_end": self._at(12),
                 }
             )
+        # Nor hand their own session to a colleague.
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            mine.with_user(self.agent).write({"user_id": self.agent_2.id})
         theirs.invalidate_recordset()
         self.assertEqual(theirs.extra_duration, 0)
+        self.assertEqual(mine.user_id, self.agent)
         mine.with_user(self.agent).unlink()
         self.assertFalse(mine.exists())
 
@@ -220,6 +228,8 @@ class TestSession(SessionCase):
         theirs = self._session(self._at(10), 30, user=self.agent)
         theirs.with_user(self.billing_manager).write({"extra_duration": -10})
         self.assertEqual(theirs.total_duration, 20)
+        theirs.with_user(self.billing_manager).user_id = self.agent_2
+        self.assertEqual(theirs.user_id, self.agent_2)
         created = self.Session.with_user(self.billing_manager).create(
             {
                 "ticket_id": self.ticket.id,

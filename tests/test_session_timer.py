@@ -1,4 +1,5 @@
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import freeze_time, tagged
 
 from .common import SessionCase
@@ -118,6 +119,25 @@ class TestSessionTimer(SessionCase):
         # 45 min minus the 30 it stayed paused.
         self.assertEqual(second.duration, 15)
         self.assertFalse(self._running())
+
+    def test_timer_of_another_company_is_paused_too(self):
+        other_company = self.env["res.company"].create({"name": "HSB Other Co"})
+        self.agent.company_ids = [Command.link(other_company.id)]
+        other_ticket = self._ticket(company_id=other_company.id)
+        both = [self.company.id, other_company.id]
+        with self._clock(9):
+            other_ticket.with_user(self.agent).with_context(
+                allowed_company_ids=both
+            ).action_timer_start()
+            first = other_ticket.session_ids
+            self.assertEqual(first.timer_state, "running")
+        # Back in the main company only, a new timer still pauses that one.
+        with self._clock(9, 30):
+            self.ticket_a.with_context(
+                allowed_company_ids=[self.company.id]
+            ).action_timer_start()
+        self.assertEqual(first.timer_state, "paused")
+        self.assertEqual(self._running(), self.ticket.session_ids)
 
     def test_session_longer_than_the_maximum_needs_review(self):
         with self._clock(8):
