@@ -16,6 +16,7 @@
         "data/product_data.xml",
         "views/helpdesk_contract_profile_views.xml",
         "views/helpdesk_contract_recharge_views.xml",
+        "views/helpdesk_scope_rule_views.xml",
         "views/helpdesk_session_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/res_partner_views.xml",
@@ -34,5 +35,6 @@
     "demo": [
         "demo/helpdesk_contract_profile_demo.xml",
         "demo/helpdesk_session_demo.xml",
+        "demo/helpdesk_scope_rule_demo.xml",
     ],
 }

@@ -1,4 +1,31 @@
-from odoo import fields, models
+from collections import defaultdict
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, html2plaintext
+
+from ..core import scope as engine
+
+# Rule fields whose change reclassifies the draft sessions.
+SCOPE_FIELDS = {
+    "active",
+    "sequence",
+    "company_id",
+    "outcome",
+    "category_ids",
+    "tag_ids",
+    "team_ids",
+    "channel_ids",
+    "priority",
+    "keywords",
+    "profile_ids",
+    "grace_days",
+    "monthly_allowance_hours",
+    "repeat_days",
+}
 
 
 class HelpdeskScopeRule(models.Model):
@@ -97,3 +124,411 @@ class HelpdeskScopeRule(models.Model):
         help="(Included rules) Billable when the same customer had a session on a "
         "ticket of the same category within N days.",
     )
+    tariff_summary = fields.Char(
+        related="tariff_profile_id.tariff_summary", string="Own tariff figures"
+    )
+    session_count = fields.Integer(compute="_compute_session_count")
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    def _compute_session_count(self):
+        groups = self.env["helpdesk.session"]._read_group(
+            [("scope_rule_id", "in", self.ids)], ["scope_rule_id"], ["__count"]
+        )
+        counts = {rule.id: count for rule, count in groups}
+        for rule in self:
+            rule.session_count = counts.get(rule.id, 0)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("outcome", "grace_days", "monthly_allowance_hours", "repeat_days")
+    def _check_conditions(self):
+        for rule in self:
+            messages = [
+                rule._problem_message(code, figure)
+                for code, figure in rule._get_core_rule().problems()
+            ]
+            if messages:
+                raise ValidationError(
+                    self.env._(
+                        "Scope rule %(name)s: %(problems)s",
+                        name=rule.name,
+                        problems=" ".join(messages),
+                    )
+                )
+
+    @api.constrains("company_id", "profile_ids", "tariff_profile_id")
+    def _check_profiles(self):
+        for rule in self:
+            others = (rule.profile_ids | rule.tariff_profile_id).filtered(
+                lambda profile, rule=rule: profile.company_id != rule.company_id
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "Scope rule %(name)s belongs to %(company)s: it cannot use "
+                        "profile %(profile)s of %(other)s.",
+                        name=rule.name,
+                        company=rule.company_id.name,
+                        profile=others[0].display_name,
+                        other=others[0].company_id.name,
+                    )
+                )
+            tariff = rule.tariff_profile_id
+            if tariff and tariff.billing_type != "pay_per_use":
+                raise ValidationError(
+                    self.env._(
+                        "Scope rule %(name)s: its own tariff must be a pay-per-use "
+                        "profile (%(profile)s is a subscription).",
+                        name=rule.name,
+                        profile=tariff.display_name,
+                    )
+                )
+            if tariff and rule.outcome != "billable":
+                raise ValidationError(
+                    self.env._(
+                        "Scope rule %(name)s includes its sessions: only a billable "
+                        "rule prices them with its own tariff.",
+                        name=rule.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD: draft sessions follow the rules
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules._reapply_to_draft_sessions(rules.company_id)
+        return rules
+
+    def write(self, vals):
+        companies = self.company_id
+        result = super().write(vals)
+        if set(vals) & SCOPE_FIELDS:
+            self._reapply_to_draft_sessions(companies | self.company_id)
+        return result
+
+    def unlink(self):
+        companies = self.company_id
+        result = super().unlink()
+        self._reapply_to_draft_sessions(companies)
+        return result
+
+    @api.model
+    def _reapply_to_draft_sessions(self, companies):
+        """Rules changed: reclassify the draft sessions of ``companies`` (rated
+        and invoiced sessions keep their scope)."""
+        sessions = (
+            self.env["helpdesk.session"]
+            .sudo()
+            .search([("state", "=", "draft"), ("company_id", "in", companies.ids)])
+        )
+        sessions._apply_scope_rules()
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_sessions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_session_billing.helpdesk_session_action"
+        )
+        action["domain"] = [("scope_rule_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # Business: classification (facts gathered in batches, decided by the core)
+    # ------------------------------------------------------------------
+    def _get_core_rule(self):
+        self.ensure_one()
+        return engine.Rule(
+            id=self.id,
+            outcome=self.outcome,
+            category_ids=frozenset(self.category_ids.ids),
+            tag_ids=frozenset(self.tag_ids.ids),
+            team_ids=frozenset(self.team_ids.ids),
+            channel_ids=frozenset(self.channel_ids.ids),
+            priority=self.priority or None,
+            keywords=engine.parse_keywords(self.keywords),
+            profile_ids=frozenset(self.profile_ids.ids),
+            grace_days=self.grace_days,
+            allowance_minutes=round(self.monthly_allowance_hours * 60),
+            repeat_days=self.repeat_days,
+        )
+
+    @api.model
+    def _classify_sessions(self, sessions):
+        """Decide the scope of ``sessions`` (draft): {session: engine.Decision}.
+
+        A fixed number of queries per company, whatever the number of sessions:
+        rules, profiles, earlier sessions (repeats) and rated sessions
+        (allowance already used) are each read once for all of them.
+        """
+        result = {}
+        sessions = sessions.sudo()
+        for company in sessions.company_id:
+            in_company = sessions.filtered(lambda s, c=company: s.company_id == c)
+            result.update(self._classify_company_sessions(in_company, company))
+        return result
+
+    @api.model
+    def _classify_company_sessions(self, sessions, company):
+        tz = _company_tz(company, self.env.user)
+        rules = self.sudo().search([("company_id", "=", company.id)])
+        core_rules = [rule._get_core_rule() for rule in rules]
+        facts = self._session_facts(sessions, company, tz)
+        starts = [session.date_start for session in sessions]
+        past = []
+        repeat_days = max((rule.repeat_days for rule in core_rules), default=0)
+        if repeat_days:
+            past = self._past_sessions(
+                sessions.partner_id,
+                company,
+                min(starts) - timedelta(days=repeat_days + 1),
+                max(starts),
+                tz,
+            )
+        used = {}
+        allowance_rules = rules.filtered("monthly_allowance_hours")
+        if allowance_rules:
+            used = self._allowance_used(sessions, allowance_rules, company, tz)
+        decisions = engine.classify(
+            core_rules,
+            facts,
+            past,
+            used,
+            default=company.helpdesk_scope_default_outcome or engine.BILLABLE,
+        )
+        by_id = {decision.session_id: decision for decision in decisions}
+        return {session: by_id[session.id] for session in sessions}
+
+    @api.model
+    def _session_facts(self, sessions, company, tz):
+        dates = defaultdict(set)
+        local_starts = {}
+        for session in sessions:
+            local_starts[session.id] = _local(session.date_start, tz)
+            dates[session.partner_id.id].add(local_starts[session.id].date())
+        partners = sessions.partner_id
+        profiles = (
+            self.env["helpdesk.contract.profile"]
+            .sudo()
+            ._profiles_for(
+                partners,
+                {partner_id: sorted(days) for partner_id, days in dates.items()},
+                company,
+                raise_on_conflict=False,
+            )
+        )
+        texts = {}
+        facts = []
+        for session in sessions:
+            ticket = session.ticket_id
+            if ticket.id not in texts:
+                texts[ticket.id] = " ".join(
+                    [ticket.name or "", html2plaintext(ticket.description or "")]
+                )
+            start = local_starts[session.id]
+            partner = session.partner_id
+            profile = profiles.get((partner.id, start.date())) if partner else None
+            contract_start = (
+                profile and profile.date_start
+            ) or partner.helpdesk_contract_start
+            facts.append(
+                engine.SessionFacts(
+                    id=session.id,
+                    start=start,
+                    minutes=session.total_duration,
+                    partner_id=partner.id,
+                    ticket_id=ticket.id,
+                    category_id=ticket.category_id.id or None,
+                    tag_ids=frozenset(ticket.tag_ids.ids),
+                    team_id=ticket.team_id.id or None,
+                    channel_id=ticket.channel_id.id or None,
+                    priority=ticket.priority or None,
+                    text=engine.normalize_text(
+                        f"{texts[ticket.id]} {session.note or ''}"
+                    ),
+                    profile_id=profile.id if profile else None,
+                    contract_start=contract_start or None,
+                )
+            )
+        return facts
+
+    @api.model
+    def _past_sessions(self, partners, company, date_from, date_to, tz):
+        """Sessions (any state) of ``partners`` on a categorized ticket started
+        between the two moments: what a session may repeat. One query."""
+        self._flush_scope_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.id, s.date_start, s.partner_id, s.ticket_id, t.category_id
+                  FROM helpdesk_session s
+                  JOIN helpdesk_ticket t ON t.id = s.ticket_id
+                 WHERE s.partner_id = ANY(%s)
+                   AND s.company_id = %s
+                   AND s.date_start BETWEEN %s AND %s
+                   AND t.category_id IS NOT NULL
+                """,
+                partners.ids,
+                company.id,
+                date_from,
+                date_to,
+            )
+        )
+        return [
+            engine.PastSession(
+                id=session_id,
+                start=_local(start, tz),
+                partner_id=partner_id,
+                ticket_id=ticket_id,
+                category_id=category_id,
+            )
+            for session_id, start, partner_id, ticket_id, category_id in rows
+        ]
+
+    @api.model
+    def _allowance_used(self, sessions, rules, company, tz):
+        """Allowance already taken by rated sessions, as frozen when rated:
+        {(rule id, partner id, (year, month)): minutes}. One query."""
+        starts = sessions.mapped("date_start")
+        # A day on each side covers any time zone; months are told apart below.
+        date_from = min(starts).replace(day=1) - timedelta(days=1)
+        date_to = max(starts) + timedelta(days=32)
+        self._flush_scope_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.scope_rule_id, s.partner_id, s.date_start,
+                       s.scope_included_minutes
+                  FROM helpdesk_session s
+                 WHERE s.state != 'draft'
+                   AND s.scope_rule_id = ANY(%s)
+                   AND s.partner_id = ANY(%s)
+                   AND s.company_id = %s
+                   AND s.date_start BETWEEN %s AND %s
+                """,
+                rules.ids,
+                sessions.partner_id.ids,
+                company.id,
+                date_from,
+                date_to,
+            )
+        )
+        months = {
+            (session.partner_id.id, engine.month_of(_local(session.date_start, tz)))
+            for session in sessions
+        }
+        used = defaultdict(int)
+        for rule_id, partner_id, start, minutes in rows:
+            month = engine.month_of(_local(start, tz))
+            if (partner_id, month) in months:
+                used[(rule_id, partner_id, month)] += minutes or 0
+        return dict(used)
+
+    @api.model
+    def _flush_scope_facts(self):
+        self.env["helpdesk.session"].flush_model(
+            [
+                "date_start",
+                "partner_id",
+                "ticket_id",
+                "company_id",
+                "state",
+                "scope_rule_id",
+                "scope_included_minutes",
+            ]
+        )
+        self.env["helpdesk.ticket"].flush_model(["category_id"])
+
+    # ------------------------------------------------------------------
+    # Business: wording
+    # ------------------------------------------------------------------
+    @api.model
+    def _describe_decision(self, decision):
+        """The short explanation stored on the session."""
+        rule = self.browse(decision.rule_id) if decision.rule_id else self.browse()
+        args = decision.args
+        hours = {
+            "used": _hours(args.get("used", 0)),
+            "limit": _hours(args.get("limit", 0)),
+        }
+        if decision.reason == engine.REASON_DEFAULT:
+            if decision.scope == engine.INCLUDED:
+                return self.env._("Included: no scope rule matches (company default)")
+            return self.env._("Billable: no scope rule matches (company default)")
+        if decision.reason == engine.REASON_GRACE:
+            return self.env._(
+                "Included: grace period until %(date)s", date=args["until"]
+            )
+        if decision.reason == engine.REASON_REPEAT:
+            ticket = self.env["helpdesk.ticket"].sudo().browse(args["ticket_id"])
+            return self.env._(
+                "Billable: same category as ticket %(ticket)s on %(date)s",
+                ticket=ticket.number,
+                date=args["date"],
+            )
+        if decision.reason == engine.REASON_ALLOWANCE:
+            return self.env._(
+                "Included: %(rule)s, within the %(limit)s h monthly allowance "
+                "(%(used)s h used before)",
+                rule=rule.name,
+                **hours,
+            )
+        if decision.reason == engine.REASON_ALLOWANCE_SPLIT:
+            return self.env._(
+                "Split: %(included)s min included, %(billable)s min billable beyond "
+                "the %(limit)s h monthly allowance (%(used)s h used before)",
+                included=decision.included_minutes,
+                billable=decision.billable_minutes,
+                **hours,
+            )
+        if decision.reason == engine.REASON_ALLOWANCE_USED:
+            return self.env._(
+                "Billable: %(used)s h of the %(limit)s h monthly allowance already "
+                "used",
+                **hours,
+            )
+        if decision.scope == engine.INCLUDED:
+            return self.env._("Included: %(rule)s", rule=rule.name)
+        return self.env._("Billable: %(rule)s", rule=rule.name)
+
+    def _problem_message(self, code, figure):
+        if code == "negative":
+            figure = {"allowance_minutes": "monthly_allowance_hours"}.get(
+                figure, figure
+            )
+            return self.env._(
+                "%(figure)s cannot be negative.",
+                figure=self._fields[figure].get_description(self.env)["string"],
+            )
+        if code == "condition_on_billable":
+            return self.env._(
+                "a monthly allowance or a repeat window only refines an included "
+                "rule: this rule is billable."
+            )
+        return self.env._("Unknown outcome.")
+
+
+def _company_tz(company, user):
+    """Months and days are the company's (its address' time zone), so that the
+    result does not depend on who triggers the classification."""
+    name = company.partner_id.tz or user.tz or "UTC"
+    try:
+        return pytz.timezone(name)
+    except pytz.UnknownTimeZoneError:
+        return pytz.utc
+
+
+def _local(moment, tz):
+    """A naive UTC datetime as a naive datetime in ``tz``."""
+    return pytz.utc.localize(moment).astimezone(tz).replace(tzinfo=None)
+
+
+def _hours(minutes):
+    return f"{minutes / 60.0:.2f}".rstrip("0").rstrip(".")

@@ -7,3 +7,5 @@ from . import test_session
 from . import test_session_timer
 from . import test_session_overlap
 from . import test_session_tour
+from . import test_scope_engine
+from . import test_scope_rules
