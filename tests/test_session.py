@@ -265,9 +265,9 @@ class TestSession(SessionCase):
         self.assertEqual(self.ticket_2.session_count, 1)
         self.assertEqual(self.ticket_2.session_hours, 0)
         for partner in (self.customer, self.contact):
-            partner = partner.with_user(self.agent)
-            self.assertEqual(partner.helpdesk_session_count, 3)
-            self.assertAlmostEqual(partner.helpdesk_session_hours, 1.75)
+            seen = partner.with_user(self.agent)
+            self.assertEqual(seen.helpdesk_session_count, 3)
+            self.assertAlmostEqual(seen.helpdesk_session_hours, 1.75)
         self.assertEqual(
             self.customer.helpdesk_session_ids.ticket_id, self.ticket | self.ticket_2
         )
