@@ -6,3 +6,5 @@ from . import helpdesk_scope_rule
 from . import res_partner
 from . import helpdesk_session
 from . import helpdesk_ticket
+from . import account_move
+from . import account_move_line

@@ -2,7 +2,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError, ValidationError
+from odoo.fields import Command
 
+from ..core import deferred as deferred_core
 from ..core import rating as rating_core
 from ..core import tariff as engine
 
@@ -21,7 +23,7 @@ TARIFF_FIGURES = (
 class HelpdeskContractProfile(models.Model):
     _name = "helpdesk.contract.profile"
     _description = "Support contract profile"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "analytic.mixin"]
     _order = "name, id"
     _check_company_auto = True
 
@@ -173,6 +175,46 @@ class HelpdeskContractProfile(models.Model):
         compute="_compute_balance",
         digits=(16, 2),
         help="Prepaid + recharged - consumed hours.",
+    )
+
+    # Subscription in accounting
+    pack_invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Pack invoice",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The invoice of the prepaid hours pack.",
+    )
+    invoice_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Subscription invoices",
+        compute="_compute_invoice_ids",
+        help="Invoices of the pack and of the recharges.",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    deferred_revenue_enabled = fields.Boolean(compute="_compute_deferred_amounts")
+    deferred_recognized_amount = fields.Monetary(
+        string="Revenue recognized",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Part of the deferred pack and recharge invoices moved to income: "
+        "the value of the hours consumed, first in, first out.",
+    )
+    deferred_remaining_amount = fields.Monetary(
+        string="Revenue still deferred",
+        currency_field="currency_id",
+        compute="_compute_deferred_amounts",
+        help="What the deferred revenue account holds for this subscription: the "
+        "value of its remaining hours.",
+    )
+    deferred_closed = fields.Boolean(
+        string="Deferred revenue closed",
+        readonly=True,
+        copy=False,
+        help="The subscription ended (or was closed): what was left was "
+        "recognized, and later ratings recognize nothing.",
     )
 
     # ------------------------------------------------------------------
@@ -389,7 +431,9 @@ class HelpdeskContractProfile(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._normalize_customer(vals)
-        return super().create(vals_list)
+        profiles = super().create(vals_list)
+        profiles._invoice_packs_on_start()
+        return profiles
 
     def write(self, vals):
         self._normalize_customer(vals)
@@ -767,3 +811,412 @@ class HelpdeskContractProfile(models.Model):
                 )
             )
         return "; ".join(parts)
+
+    # ------------------------------------------------------------------
+    # Subscriptions in accounting: compute
+    # ------------------------------------------------------------------
+    @api.depends("pack_invoice_id", "recharge_ids.invoice_id")
+    def _compute_invoice_ids(self):
+        for profile in self:
+            invoices = profile.pack_invoice_id | profile.recharge_ids.invoice_id
+            profile.invoice_ids = invoices
+            profile.invoice_count = len(invoices)
+
+    @api.depends(
+        "company_id.helpdesk_deferred_account_id",
+        "company_id.helpdesk_deferred_journal_id",
+        "pack_invoice_id.line_ids.balance",
+        "recharge_ids.invoice_id.line_ids.balance",
+        "deferred_recognized_amount",
+    )
+    def _compute_deferred_amounts(self):
+        for profile in self:
+            enabled = profile._deferred_revenue_enabled()
+            profile.deferred_revenue_enabled = enabled
+            if not enabled or profile.billing_type != "subscription":
+                profile.deferred_remaining_amount = 0.0
+                continue
+            total = deferred_core.total_value(profile._deferred_layers())
+            profile.deferred_remaining_amount = profile.currency_id.round(
+                float(total) - profile.deferred_recognized_amount
+            )
+
+    # ------------------------------------------------------------------
+    # Subscriptions in accounting: actions
+    # ------------------------------------------------------------------
+    def action_invoice_pack(self):
+        """Invoice the prepaid hours pack (a draft customer invoice)."""
+        self._check_pack_invoiceable()
+        invoices = self._create_pack_invoices()
+        return self._action_view_subscription_invoices(invoices)
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self._action_view_subscription_invoices(self.invoice_ids)
+
+    def action_close_subscription(self):
+        """Recognize the deferred revenue left (the hours not used are lost to
+        the customer) and close the subscription's deferred revenue."""
+        if not self.env.user.has_group(
+            "helpdesk_session_billing.group_support_billing_manager"
+        ):
+            raise UserError(
+                self.env._("Only support billing managers close subscriptions.")
+            )
+        not_subscriptions = self.filtered(lambda p: p.billing_type != "subscription")
+        if not_subscriptions:
+            raise UserError(
+                self.env._(
+                    "%(name)s is not a subscription: there is nothing to close.",
+                    name=not_subscriptions[0].name,
+                )
+            )
+        self.check_access("write")
+        self._close_deferred_revenue()
+        return True
+
+    def _action_view_subscription_invoices(self, invoices):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        if len(invoices) == 1:
+            action.update(
+                {
+                    "views": [(self.env.ref("account.view_move_form").id, "form")],
+                    "res_id": invoices.id,
+                }
+            )
+        else:
+            action["domain"] = [("id", "in", invoices.ids)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Subscriptions in accounting: invoices
+    # ------------------------------------------------------------------
+    def _check_pack_invoiceable(self):
+        for profile in self:
+            if profile.billing_type != "subscription":
+                raise UserError(
+                    self.env._(
+                        "%(name)s is not a subscription: it has no pack to invoice.",
+                        name=profile.name,
+                    )
+                )
+            invoice = profile.pack_invoice_id
+            if invoice and invoice.state != "cancel":
+                raise UserError(
+                    self.env._(
+                        "The pack of %(name)s is already invoiced: %(invoice)s.",
+                        name=profile.name,
+                        invoice=invoice.display_name,
+                    )
+                )
+            if profile.currency_id.compare_amounts(profile.amount, 0) <= 0:
+                raise UserError(
+                    self.env._(
+                        "%(name)s has no pack price: there is nothing to invoice.",
+                        name=profile.name,
+                    )
+                )
+
+    def _invoice_packs_on_start(self):
+        """Invoice the packs of new subscriptions already in force, for the
+        companies invoicing packs when they start; later starts are left to
+        the daily job."""
+        today = fields.Date.context_today(self)
+        profiles = self.filtered(
+            lambda p: (
+                p.company_id.helpdesk_invoice_pack_on_start
+                and p.billing_type == "subscription"
+                and not p.pack_invoice_id
+                and p.currency_id.compare_amounts(p.amount, 0) > 0
+                and (not p.date_start or p.date_start <= today)
+            )
+        )
+        if profiles:
+            profiles._create_pack_invoices()
+
+    @api.model
+    def _cron_invoice_started_packs(self):
+        """Daily: invoice the packs of subscriptions that started since they
+        were created (the ones in force at creation were invoiced then)."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search(
+            [("helpdesk_invoice_pack_on_start", "=", True)]
+        )
+        if not companies:
+            return
+        profiles = self.search(
+            [
+                ("company_id", "in", companies.ids),
+                ("billing_type", "=", "subscription"),
+                ("pack_invoice_id", "=", False),
+                ("amount", ">", 0),
+                ("date_start", "<=", today),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", today),
+            ]
+        )
+        profiles = profiles.filtered(
+            lambda p: p.date_start > fields.Date.to_date(p.create_date)
+        )
+        if profiles:
+            profiles._create_pack_invoices()
+
+    def _create_pack_invoices(self):
+        """One draft invoice per subscription for its pack; linked both ways."""
+        invoices = self._create_subscription_invoices(
+            [
+                (
+                    profile,
+                    self.env._(
+                        "%(name)s: pack of %(hours)s prepaid hours",
+                        name=profile.name,
+                        hours=_hours(profile.prepaid_hours),
+                    ),
+                    profile.amount,
+                )
+                for profile in self
+            ]
+        )
+        for profile, invoice in zip(self, invoices, strict=True):
+            profile.sudo().pack_invoice_id = invoice
+        self._recognize_deferred_revenue()
+        return invoices
+
+    @api.model
+    def _create_subscription_invoices(self, items):
+        """Draft customer invoices, one per (profile, label, amount) of
+        ``items``, in that order. Like sale, a user who may change the
+        subscriptions but not create invoices gets them made as superuser."""
+        Move = self.env["account.move"]
+        if not items:
+            return Move
+        if not Move.has_access("create"):
+            self.union(*(profile for profile, _label, _amount in items)).check_access(
+                "write"
+            )
+            Move = Move.sudo()
+        invoices = Move
+        for profile, label, amount in items:
+            vals = profile._prepare_invoice_vals()
+            vals["invoice_line_ids"] = [
+                Command.create(profile._prepare_invoice_line_vals(label, amount))
+            ]
+            invoices |= (
+                Move.with_company(profile.company_id)
+                .with_context(default_move_type="out_invoice")
+                .create([vals])
+            )
+        return invoices.sudo(False)
+
+    def _prepare_invoice_vals(self):
+        """Header of a pack or recharge invoice (lines added by the caller)."""
+        self.ensure_one()
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_origin": self.name,
+            "invoice_user_id": self.user_id.id,
+            "helpdesk_profile_id": self.id,
+        }
+
+    def _prepare_invoice_line_vals(self, label, amount):
+        """One line billing ``amount`` exactly: quantity 1, the hours in the
+        label; taxes come from the product, the account is the deferred
+        revenue account when the company defers support revenue."""
+        self.ensure_one()
+        vals = {
+            "name": label,
+            "quantity": 1.0,
+            "price_unit": amount,
+        }
+        if self.product_id:
+            vals["product_id"] = self.product_id.id
+            unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+            if unit:
+                vals["product_uom_id"] = unit.id
+        if self._deferred_revenue_enabled():
+            vals["account_id"] = self.company_id.helpdesk_deferred_account_id.id
+        return vals
+
+    # ------------------------------------------------------------------
+    # Subscriptions in accounting: deferred revenue
+    # ------------------------------------------------------------------
+    def _deferred_revenue_enabled(self):
+        self.ensure_one()
+        company = self.company_id
+        return bool(
+            company.helpdesk_deferred_account_id
+            and company.helpdesk_deferred_journal_id
+        )
+
+    def _deferred_layers(self):
+        """The subscription's blocks of hours, first in, first out: the pack,
+        then the recharges by date. Each is worth what its invoice credited to
+        the deferred account; one without (not invoiced, cancelled, invoiced
+        outside the deferral) is worth 0 but keeps its place."""
+        self.ensure_one()
+        account = self.company_id.helpdesk_deferred_account_id
+
+        def deferred_value(invoice):
+            if not account or not invoice or invoice.state == "cancel":
+                return 0.0
+            lines = invoice.line_ids.filtered(lambda line: line.account_id == account)
+            return -sum(lines.mapped("balance"))
+
+        layers = [
+            deferred_core.Layer.from_hours(
+                self.prepaid_hours, deferred_value(self.pack_invoice_id)
+            )
+        ]
+        for recharge in self.recharge_ids.sorted(lambda r: (r.date, r.id)):
+            layers.append(
+                deferred_core.Layer.from_hours(
+                    recharge.hours, deferred_value(recharge.invoice_id)
+                )
+            )
+        return layers
+
+    def _recognize_deferred_revenue(self, close=False):
+        """Post, per subscription, one entry moving the value of the hours
+        consumed since the last one from deferred revenue to income (back when
+        hours are given back). ``close`` recognizes everything left and closes
+        the subscription's deferred revenue. Returns the entries."""
+        entries_vals = []
+        for profile in self:
+            if (
+                profile.billing_type != "subscription"
+                or not profile._deferred_revenue_enabled()
+                or (profile.deferred_closed and not close)
+            ):
+                continue
+            currency = profile.currency_id
+            result = deferred_core.recognition(
+                profile._deferred_layers(),
+                profile.consumed_minutes,
+                profile.deferred_recognized_amount,
+                digits=currency.decimal_places,
+                close=close,
+            )
+            vals = {"deferred_recognized_amount": result.recognized}
+            if close:
+                vals["deferred_closed"] = True
+            profile.sudo().write(vals)
+            if not currency.is_zero(result.delta):
+                entries_vals.append(
+                    profile._prepare_recognition_move_vals(result.delta, close=close)
+                )
+        if not entries_vals:
+            return self.env["account.move"]
+        entries = self.env["account.move"].sudo().create(entries_vals)
+        entries.action_post()
+        return entries.sudo(False)
+
+    def _close_deferred_revenue(self):
+        self._lock_for_consumption()
+        self._recognize_deferred_revenue(close=True)
+        for profile in self.filtered(lambda p: not p.deferred_closed):
+            profile.sudo().deferred_closed = True
+            profile.message_post(body=self.env._("Subscription closed."))
+
+    @api.model
+    def _cron_close_ended_subscriptions(self):
+        """Daily: close the deferred revenue of subscriptions that ended."""
+        today = fields.Date.context_today(self)
+        profiles = self.search(
+            [
+                ("billing_type", "=", "subscription"),
+                ("deferred_closed", "=", False),
+                ("date_end", "<", today),
+                ("company_id.helpdesk_deferred_account_id", "!=", False),
+                ("company_id.helpdesk_deferred_journal_id", "!=", False),
+            ]
+        )
+        for profile in profiles:
+            profile._close_deferred_revenue()
+
+    def _get_deferred_income_account(self):
+        """Where recognized revenue goes: the product's income account (the
+        customer's fiscal position applied), or the sale journal's."""
+        self.ensure_one()
+        company = self.company_id
+        account = self.env["account.account"]
+        if self.product_id:
+            fiscal_position = (
+                self.env["account.fiscal.position"]
+                .with_company(company)
+                ._get_fiscal_position(self.partner_id)
+            )
+            account = (
+                self.product_id.with_company(company)
+                .product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)
+                .get("income")
+            )
+        if not account:
+            journal = self.env["account.journal"].search(
+                [
+                    *self.env["account.journal"]._check_company_domain(company),
+                    ("type", "=", "sale"),
+                ],
+                limit=1,
+            )
+            account = journal.default_account_id
+        if not account:
+            raise UserError(
+                self.env._(
+                    "No income account for the support revenue of %(name)s: set "
+                    "one on its product.",
+                    name=self.name,
+                )
+            )
+        return account
+
+    def _prepare_recognition_move_vals(self, amount, close=False):
+        """A journal entry moving ``amount`` from deferred revenue to income
+        (the other way when negative)."""
+        self.ensure_one()
+        company = self.company_id
+        if close:
+            label = self.env._(
+                "%(name)s: closed, deferred revenue left recognized", name=self.name
+            )
+        else:
+            label = self.env._(
+                "%(name)s: %(hours)s h consumed, revenue recognized",
+                name=self.name,
+                hours=_hours(self.consumed_minutes / 60.0),
+            )
+        line = {"partner_id": self.partner_id.id, "name": label}
+        return {
+            "move_type": "entry",
+            "journal_id": company.helpdesk_deferred_journal_id.id,
+            "company_id": company.id,
+            "date": fields.Date.context_today(self),
+            "ref": label,
+            "helpdesk_profile_id": self.id,
+            "line_ids": [
+                Command.create(
+                    {
+                        **line,
+                        "account_id": company.helpdesk_deferred_account_id.id,
+                        "balance": amount,
+                    }
+                ),
+                Command.create(
+                    {
+                        **line,
+                        "account_id": self._get_deferred_income_account().id,
+                        "balance": -amount,
+                    }
+                ),
+            ],
+        }
+
+
+def _hours(hours):
+    return f"{hours:.2f}".rstrip("0").rstrip(".")

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
 from ..core.timeline import union_seconds
@@ -123,6 +123,7 @@ class HelpdeskSession(models.Model):
             ("draft", "To rate"),
             ("rated", "Rated"),
             ("invoiced", "Invoiced"),
+            ("credited", "Credited"),
         ],
         default="draft",
         required=True,
@@ -204,6 +205,32 @@ class HelpdeskSession(models.Model):
         help="What the customer pays for the session, overage included.",
     )
     rated_date = fields.Datetime(readonly=True, copy=False)
+    # Invoicing
+    invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Invoice line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    invoice_id = fields.Many2one(
+        related="invoice_line_id.move_id", string="Invoice", store=True, index=True
+    )
+    credit_note_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credit note",
+        readonly=True,
+        copy=False,
+        help="The credit note that cancelled the session's invoice.",
+    )
+    credited_invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credited invoice",
+        readonly=True,
+        copy=False,
+        help="The invoice the session was on before a credit note cancelled it.",
+    )
     rated_user_id = fields.Many2one(
         comodel_name="res.users", string="Rated by", readonly=True, copy=False
     )
@@ -380,6 +407,7 @@ class HelpdeskSession(models.Model):
     def write(self, vals):
         self._check_editable()
         self._check_reassign(vals)
+        self._check_not_invoiced_twice(vals)
         if self.env.context.get("helpdesk_scope_write") or not (
             SCOPE_TRIGGERS & set(vals) or vals.get("state") == "draft"
         ):
@@ -397,6 +425,23 @@ class HelpdeskSession(models.Model):
         result = super().unlink()
         neighbours.exists()._apply_scope_rules()
         return result
+
+    def _check_not_invoiced_twice(self, vals):
+        line_id = vals.get("invoice_line_id")
+        if not line_id:
+            return
+        already = self.filtered(
+            lambda s: s.invoice_line_id and s.invoice_line_id.id != line_id
+        )
+        if already:
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is already on invoice %(invoice)s: a "
+                    "session is never billed twice.",
+                    session=already[0].display_name,
+                    invoice=already[0].invoice_id.display_name,
+                )
+            )
 
     def _check_editable(self):
         """Only sessions to rate change; rating and invoicing pass the context
@@ -818,7 +863,9 @@ class HelpdeskSession(models.Model):
         for profile, minutes in totals.items():
             profile.sudo().consumed_minutes += minutes
         if totals:
-            self.env["helpdesk.contract.profile"].union(*totals)._check_low_balance()
+            profiles = self.env["helpdesk.contract.profile"].union(*totals)
+            profiles._recognize_deferred_revenue()
+            profiles._check_low_balance()
 
     @api.depends(
         "state",
@@ -902,3 +949,175 @@ class HelpdeskSession(models.Model):
             }
         )
         return wizard._reopen()
+
+    # ------------------------------------------------------------------
+    # Business: invoicing
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_invoiceable_domain(self):
+        """Rated sessions not yet invoiced that cost something, and, when
+        Settings show them, those included or prepaid (zero-priced lines)."""
+        domain = Domain("state", "=", "rated") & Domain("invoice_line_id", "=", False)
+        if not self.env.company.helpdesk_invoice_show_included:
+            domain &= Domain("cost", ">", 0)
+        return domain
+
+    def action_create_invoices(self, post=False, grouping="session"):
+        """One draft invoice per customer, company and currency for the
+        invoiceable sessions of ``self``; returns an action showing them."""
+        self._check_rating_rights()
+        invoices = self._create_invoices(grouping=grouping)
+        if post:
+            invoices.action_post()
+        return self._action_view_invoices(invoices)
+
+    def _create_invoices(self, grouping="session"):
+        sessions = self._lock_for_invoicing()
+        groups = {}
+        for session in sessions.sorted(lambda s: (s.date_start, s.id)):
+            key = (session.partner_id, session.company_id, session.currency_id)
+            groups.setdefault(key, self.browse())
+            groups[key] |= session
+        vals_list = []
+        for (partner, company, _currency), group in groups.items():
+            vals = group._prepare_invoice_vals(partner, company)
+            vals["invoice_line_ids"] = [
+                Command.create(line_vals)
+                for line_vals in group._prepare_invoice_lines_vals(grouping)
+            ]
+            vals_list.append(vals)
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(
+                default_move_type="out_invoice", helpdesk_session_locked_write=True
+            )
+            .create(vals_list)
+        )
+        sessions.sudo().with_context(
+            helpdesk_session_locked_write=True, mail_notrack=True
+        ).write({"state": "invoiced"})
+        return invoices.sudo(False)
+
+    def _lock_for_invoicing(self):
+        """The invoiceable sessions of ``self``, row-locked so that two users
+        invoicing at the same moment never put a session on two invoices."""
+        sessions = self.filtered_domain(self._get_invoiceable_domain())
+        if not sessions:
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice: only rated sessions not yet invoiced are "
+                    "invoiced (and, unless Settings show them, only those that "
+                    "cost something)."
+                )
+            )
+        sessions.check_access("write")
+        try:
+            sessions.lock_for_update()
+        except LockError as error:
+            raise UserError(
+                self.env._(
+                    "Another user is invoicing some of these sessions right now: "
+                    "try again in a moment."
+                )
+            ) from error
+        # Read the state again now that the rows are ours.
+        sessions.invalidate_recordset(["state", "invoice_line_id"])
+        return sessions.filtered_domain(self._get_invoiceable_domain())
+
+    def _prepare_invoice_vals(self, partner, company):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "currency_id": self[:1].currency_id.id,
+            "invoice_origin": self.env._("Support sessions"),
+        }
+
+    def _prepare_invoice_lines_vals(self, grouping="session"):
+        """Invoice line values, one per session or one per ticket (and product
+        and analytic distribution), each linking its sessions."""
+        if grouping == "ticket":
+            groups = {}
+            for session in self:
+                key = (session.ticket_id, session.profile_id.product_id)
+                groups.setdefault(key, self.browse())
+                groups[key] |= session
+            return [group._prepare_invoice_line_vals() for group in groups.values()]
+        return [session._prepare_invoice_line_vals() for session in self]
+
+    def _prepare_invoice_line_vals(self):
+        """One invoice line for the sessions of ``self`` (one ticket)."""
+        first = self[0]
+        ticket = first.ticket_id
+        if len(self) == 1:
+            start = fields.Datetime.context_timestamp(self, first.date_start)
+            detail = self.env._(
+                "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
+                date=start.strftime("%Y-%m-%d %H:%M"),
+                consultant=first.user_id.name,
+                total=first.total_duration,
+                billed=first.billed_duration,
+            )
+        else:
+            detail = self.env._(
+                "%(count)s sessions: %(total)s min, billed %(billed)s min",
+                count=len(self),
+                total=sum(self.mapped("total_duration")),
+                billed=sum(self.mapped("billed_duration")),
+            )
+        if not sum(self.mapped("cost")):
+            detail += " " + self.env._("(included in your contract)")
+        profile = first.profile_id
+        vals = {
+            "product_id": profile.product_id.id,
+            "name": f"{ticket.number} {ticket.name}\n{detail}",
+            "quantity": 1.0,
+            "price_unit": sum(self.mapped("cost")),
+            "helpdesk_session_ids": [Command.set(self.ids)],
+        }
+        if profile.analytic_distribution:
+            vals["analytic_distribution"] = profile.analytic_distribution
+        return vals
+
+    def _action_view_invoices(self, invoices):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        if len(invoices) == 1:
+            action.update(
+                {
+                    "views": [(self.env.ref("account.view_move_form").id, "form")],
+                    "res_id": invoices.id,
+                }
+            )
+        else:
+            action["domain"] = [("id", "in", invoices.ids)]
+        return action
+
+    def _release_from_invoice(self):
+        """Sessions whose draft invoice line went away are to invoice again."""
+        self.sudo().with_context(
+            helpdesk_session_locked_write=True, mail_notrack=True
+        ).write({"state": "rated", "invoice_line_id": False})
+
+    def _apply_credit_note(self, credit_note):
+        """A full credit note of the sessions' invoice: billable again, or
+        closed as credited, as Settings say; the links are kept."""
+        mode = credit_note.company_id.helpdesk_credit_note_mode
+        writer = self.sudo().with_context(
+            helpdesk_session_locked_write=True, mail_notrack=True
+        )
+        for invoice, sessions in writer.grouped("invoice_id").items():
+            vals = {"credit_note_id": credit_note.id}
+            if mode == "rebill":
+                vals.update(
+                    {
+                        "state": "rated",
+                        "invoice_line_id": False,
+                        "credited_invoice_id": invoice.id,
+                    }
+                )
+            else:
+                vals["state"] = "credited"
+            sessions.write(vals)

@@ -50,3 +50,39 @@ class ResCompany(models.Model):
         if "helpdesk_scope_default_outcome" in vals:
             self.env["helpdesk.scope.rule"]._reapply_to_draft_sessions(self)
         return result
+
+    helpdesk_invoice_show_included = fields.Boolean(
+        string="Show included sessions on invoices",
+        help="Put included (and prepaid) sessions on invoices as zero-priced "
+        "lines, so the customer sees the support the contract gave.",
+    )
+    helpdesk_credit_note_mode = fields.Selection(
+        selection=[
+            ("rebill", "Billable again"),
+            ("close", "Closed as credited"),
+        ],
+        string="Sessions of a credited invoice",
+        default="rebill",
+        required=True,
+        help="What a full credit note does to the sessions of its invoice.",
+    )
+
+    helpdesk_invoice_pack_on_start = fields.Boolean(
+        string="Invoice subscription packs when they start",
+        help="A subscription's pack is invoiced (draft) when it starts: on "
+        "creation, or by the daily job on its start date.",
+    )
+    helpdesk_deferred_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Deferred support revenue account",
+        domain="[('account_type', 'in', ('liability_current', "
+        "'liability_non_current'))]",
+        help="With a journal below: pack and recharge invoices credit this account, "
+        "and rating moves the value of the hours consumed to income.",
+    )
+    helpdesk_deferred_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Deferred support revenue journal",
+        domain="[('type', '=', 'general')]",
+        help="Journal of the entries recognizing deferred support revenue.",
+    )

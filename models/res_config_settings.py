@@ -27,3 +27,23 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_low_balance_email = fields.Boolean(
         related="company_id.helpdesk_low_balance_email", readonly=False
     )
+    helpdesk_invoice_show_included = fields.Boolean(
+        related="company_id.helpdesk_invoice_show_included", readonly=False
+    )
+    helpdesk_credit_note_mode = fields.Selection(
+        related="company_id.helpdesk_credit_note_mode", readonly=False
+    )
+    helpdesk_invoice_pack_on_start = fields.Boolean(
+        related="company_id.helpdesk_invoice_pack_on_start", readonly=False
+    )
+    helpdesk_deferred_account_id = fields.Many2one(
+        related="company_id.helpdesk_deferred_account_id",
+        readonly=False,
+        domain="[('account_type', 'in', ('liability_current', "
+        "'liability_non_current')), ('company_ids', 'in', company_id)]",
+    )
+    helpdesk_deferred_journal_id = fields.Many2one(
+        related="company_id.helpdesk_deferred_journal_id",
+        readonly=False,
+        domain="[('type', '=', 'general'), ('company_id', '=', company_id)]",
+    )

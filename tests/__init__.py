@@ -3,9 +3,17 @@ from . import test_contract_profile
 from . import test_profile_assignment
 from . import test_recharge
 from . import test_access
+from . import test_rating
+from . import test_rating_concurrency
+from . import test_invoicing
+from . import test_invoicing_concurrency
 from . import test_session
 from . import test_session_timer
 from . import test_session_overlap
 from . import test_session_tour
+from . import test_rating_exports
+from . import test_rating_performance
 from . import test_scope_engine
 from . import test_scope_rules
+from . import test_deferred_engine
+from . import test_subscription_accounting

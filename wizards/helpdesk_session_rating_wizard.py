@@ -152,6 +152,18 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         self.session_ids.filtered(lambda s: s.state == "draft").action_rate()
         return self._reopen()
 
+    def action_create_invoices(self):
+        """Invoice the rated sessions shown (options in a dialog)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Create invoices"),
+            "res_model": "helpdesk.session.invoice.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_session_ids": self.session_ids.ids},
+        }
+
     def action_refresh(self):
         self.ensure_one()
         self._compute_session_ids()

@@ -1,0 +1,121 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    helpdesk_session_count = fields.Integer(
+        string="Support sessions", compute="_compute_helpdesk_session_count"
+    )
+    helpdesk_profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        string="Support subscription",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The subscription whose pack or recharge this invoice bills, or "
+        "whose deferred revenue this entry recognizes.",
+    )
+
+    @api.depends("invoice_line_ids.helpdesk_session_ids")
+    def _compute_helpdesk_session_count(self):
+        groups = (
+            self.env["helpdesk.session"]
+            .sudo()
+            ._read_group([("invoice_id", "in", self.ids)], ["invoice_id"], ["__count"])
+        )
+        counts = {invoice.id: count for invoice, count in groups}
+        for move in self:
+            move.helpdesk_session_count = counts.get(move.id, 0)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_add_support_sessions(self):
+        """From a draft customer invoice: pick the customer's sessions to bill."""
+        self.ensure_one()
+        if self.move_type != "out_invoice" or self.state != "draft":
+            raise UserError(
+                self.env._("Support sessions are added to draft customer invoices.")
+            )
+        if not self.partner_id:
+            raise UserError(self.env._("Choose the customer first."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Add support sessions"),
+            "res_model": "helpdesk.session.invoice.add.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
+    def action_view_helpdesk_sessions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_session_billing.helpdesk_session_action"
+        )
+        action["domain"] = [
+            "|",
+            "|",
+            ("invoice_id", "=", self.id),
+            ("credit_note_id", "=", self.id),
+            ("credited_invoice_id", "=", self.id),
+        ]
+        action["context"] = {}
+        return action
+
+    def _add_support_sessions(self, sessions, grouping="session"):
+        """Put ``sessions`` on this draft invoice, as new lines."""
+        self.ensure_one()
+        sessions = sessions._lock_for_invoicing()
+        foreign = sessions.filtered(
+            lambda s: (
+                s.partner_id != self.partner_id.commercial_partner_id
+                or s.company_id != self.company_id
+            )
+        )
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Session %(session)s belongs to another customer or company "
+                    "than this invoice.",
+                    session=foreign[0].display_name,
+                )
+            )
+        self.sudo().with_context(helpdesk_session_locked_write=True).write(
+            {
+                "invoice_line_ids": [
+                    fields.Command.create(vals)
+                    for vals in sessions._prepare_invoice_lines_vals(grouping)
+                ]
+            }
+        )
+        sessions.sudo().with_context(
+            helpdesk_session_locked_write=True, mail_notrack=True
+        ).write({"state": "invoiced"})
+
+    # ------------------------------------------------------------------
+    # Business: cancel and credit notes
+    # ------------------------------------------------------------------
+    def button_cancel(self):
+        result = super().button_cancel()
+        self.sudo().invoice_line_ids.helpdesk_session_ids._release_from_invoice()
+        return result
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        for credit_note in posted.filtered(
+            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
+        ):
+            invoice = credit_note.reversed_entry_id
+            sessions = invoice.sudo().invoice_line_ids.helpdesk_session_ids
+            if sessions and credit_note._is_full_credit_of(invoice):
+                sessions._apply_credit_note(credit_note)
+        return posted
+
+    def _is_full_credit_of(self, invoice):
+        self.ensure_one()
+        return not invoice.currency_id.compare_amounts(
+            self.amount_total, invoice.amount_total
+        )

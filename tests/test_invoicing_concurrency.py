@@ -1,0 +1,115 @@
+"""Two billing users invoicing the same sessions at the same moment, on two
+real database connections (committed data, cleaned up afterwards)."""
+
+import unittest
+from datetime import datetime, timedelta
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tests import get_db_name, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingConcurrency(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if not env.company.chart_template:
+                self.skipTest("the test database's company has no chart of accounts")
+            partner = env["res.partner"].create(
+                {"name": "HSB Concurrent Invoicing", "is_company": True}
+            )
+            profile = env["helpdesk.contract.profile"].create(
+                {
+                    "name": "HSB concurrent hourly",
+                    "billing_type": "pay_per_use",
+                    "step_duration": 60,
+                    "step_cost": 90,
+                    "partner_ids": [(4, partner.id)],
+                }
+            )
+            ticket = env["helpdesk.ticket"].create(
+                {
+                    "name": "HSB concurrent",
+                    "description": "<p>x</p>",
+                    "partner_id": partner.id,
+                }
+            )
+            start = datetime(2025, 5, 5, 9)
+            sessions = env["helpdesk.session"].create(
+                [
+                    {
+                        "ticket_id": ticket.id,
+                        "date_start": start + timedelta(hours=hour),
+                        "date_end": start + timedelta(hours=hour, minutes=45),
+                    }
+                    for hour in (0, 2)
+                ]
+            )
+            sessions.action_rate()
+            self.ids = {
+                "partner": partner.id,
+                "profile": profile.id,
+                "ticket": ticket.id,
+                "sessions": sessions.ids,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(
+                cr, SUPERUSER_ID, {"helpdesk_session_locked_write": True}
+            )
+            sessions = env["helpdesk.session"].browse(self.ids["sessions"])
+            sessions.invoice_id.unlink()
+            sessions.unlink()
+            env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
+            env["helpdesk.contract.profile"].browse(self.ids["profile"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _sessions(self, cr):
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        return env["helpdesk.session"].browse(self.ids["sessions"])
+
+    def _assert_on_one_invoice(self):
+        with self.registry.cursor() as cr:
+            sessions = self._sessions(cr)
+            self.assertEqual(len(sessions.invoice_id), 1)
+            lines = sessions.env["account.move.line"].search(
+                [("helpdesk_session_ids", "in", sessions.ids)]
+            )
+            self.assertEqual(len(lines), 2)
+            self.assertEqual(sessions.invoice_id.amount_untaxed, 180)
+
+    def test_second_user_is_refused_while_the_first_invoices(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            self._sessions(cr1).action_create_invoices()
+            with self.assertRaisesRegex(UserError, "Another user is invoicing"):
+                self._sessions(cr2).action_create_invoices()
+            cr2.rollback()
+            cr1.commit()
+            with self.assertRaisesRegex(UserError, "Nothing to invoice"):
+                self._sessions(cr2).action_create_invoices()
+        self._assert_on_one_invoice()
+
+    def test_stale_snapshot_cannot_invoice_again(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            # The second transaction reads the sessions (still rated) first.
+            self.assertEqual(set(self._sessions(cr2).mapped("state")), {"rated"})
+            self._sessions(cr1).action_create_invoices()
+            cr1.commit()
+            with self.assertRaises(SerializationFailure):
+                self._sessions(cr2).action_create_invoices()
+            cr2.rollback()
+            with self.assertRaisesRegex(UserError, "Nothing to invoice"):
+                self._sessions(cr2).action_create_invoices()
+        self._assert_on_one_invoice()

@@ -1,0 +1,37 @@
+from odoo import api, fields, models
+
+
+class HelpdeskSessionInvoiceWizard(models.TransientModel):
+    """Batch invoicing of rated sessions (session list, rating wizard)."""
+
+    _name = "helpdesk.session.invoice.wizard"
+    _description = "Invoice support sessions"
+
+    session_ids = fields.Many2many(
+        comodel_name="helpdesk.session",
+        relation="helpdesk_session_invoice_wizard_rel",
+        column1="wizard_id",
+        column2="session_id",
+        string="Sessions",
+    )
+    session_count = fields.Integer(compute="_compute_session_count")
+    grouping = fields.Selection(
+        selection=[
+            ("session", "One line per session"),
+            ("ticket", "One line per ticket"),
+        ],
+        default="session",
+        required=True,
+    )
+    post = fields.Boolean(string="Post the invoices at once")
+
+    @api.depends("session_ids")
+    def _compute_session_count(self):
+        for wizard in self:
+            wizard.session_count = len(wizard.session_ids)
+
+    def action_create_invoices(self):
+        self.ensure_one()
+        return self.session_ids.action_create_invoices(
+            post=self.post, grouping=self.grouping
+        )
