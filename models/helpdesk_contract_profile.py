@@ -817,8 +817,24 @@ class HelpdeskContractProfile(models.Model):
     # ------------------------------------------------------------------
     @api.depends("pack_invoice_id", "recharge_ids.invoice_id")
     def _compute_invoice_ids(self):
+        # Cancelled pack invoices replaced by a new one still link back.
+        linked = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("helpdesk_profile_id", "in", self.ids),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                ]
+            )
+            .grouped("helpdesk_profile_id")
+        )
         for profile in self:
-            invoices = profile.pack_invoice_id | profile.recharge_ids.invoice_id
+            invoices = (
+                profile.pack_invoice_id
+                | profile.recharge_ids.invoice_id
+                | linked.get(profile, self.env["account.move"]).sudo(False)
+            )
             profile.invoice_ids = invoices
             profile.invoice_count = len(invoices)
 

@@ -32,6 +32,50 @@ class HelpdeskContractRecharge(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
     )
+    invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The draft invoice made when the recharge was recorded (recharges "
+        "with an amount).",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        recharges = super().create(vals_list)
+        recharges.filtered(
+            lambda r: r.currency_id.compare_amounts(r.amount, 0) > 0
+        )._create_invoices()
+        return recharges
+
+    def _create_invoices(self):
+        """One draft invoice per recharge, linked both ways."""
+        recharges = self.filtered(lambda r: not r.invoice_id)
+        invoices = self.env["helpdesk.contract.profile"]._create_subscription_invoices(
+            [
+                (
+                    recharge.profile_id,
+                    recharge._get_invoice_label(),
+                    recharge.amount,
+                )
+                for recharge in recharges
+            ]
+        )
+        for recharge, invoice in zip(recharges, invoices, strict=True):
+            recharge.sudo().invoice_id = invoice
+        recharges.profile_id._recognize_deferred_revenue()
+        return invoices
+
+    def _get_invoice_label(self):
+        self.ensure_one()
+        hours = f"{self.hours:.2f}".rstrip("0").rstrip(".")
+        return self.env._(
+            "%(name)s: recharge of %(hours)s hours (%(date)s)",
+            name=self.profile_id.name,
+            hours=hours,
+            date=self.date,
+        )
 
     @api.constrains("hours", "amount", "profile_id")
     def _check_recharge(self):

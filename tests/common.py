@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -128,3 +129,146 @@ class SessionCase(SupportBillingCase):
                 **vals,
             }
         )
+
+
+class SupportAccountingCase(AccountTestInvoicingCommon):
+    """A company with a chart of accounts and taxes (from the account tests),
+    our users, a support product with a real sale tax, a customer with a
+    ticket, and the deferred revenue account and journal (not enabled)."""
+
+    DAY = datetime(2025, 3, 10)
+
+    @classmethod
+    def get_default_groups(cls):
+        # The accountant running the tests also manages the helpdesk (and so
+        # support billing): it creates tickets and subscriptions.
+        return super().get_default_groups() | cls.env.ref(
+            "helpdesk_mgmt.group_helpdesk_manager"
+        )
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        cls.company = company
+        company.helpdesk_scope_default_outcome = "billable"
+        cls.billing_manager = new_test_user(
+            cls.env,
+            "hsb_acc_manager",
+            groups="helpdesk_mgmt.group_helpdesk_user,"
+            "helpdesk_session_billing.group_support_billing_manager",
+            name="Accounting Billing Manager",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.agent = new_test_user(
+            cls.env,
+            "hsb_acc_agent",
+            groups="helpdesk_mgmt.group_helpdesk_user,"
+            "helpdesk_session_billing.group_support_billing_user",
+            name="Accounting Agent",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.income_account = cls.company_data["default_account_revenue"]
+        cls.support_product = cls._create_product(
+            name="HSB support",
+            type="service",
+            lst_price=0.0,
+            taxes_id=cls.tax_sale_a,
+            property_account_income_id=cls.income_account,
+        )
+        company.helpdesk_billing_product_id = cls.support_product
+        cls.deferred_account = cls.env["account.account"].create(
+            {
+                "name": "Deferred support revenue",
+                "code": "HSB4990",
+                "account_type": "liability_current",
+            }
+        )
+        cls.deferred_journal = cls.company_data["default_journal_misc"]
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "HSB Accounting Customer", "is_company": True}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "HSB Accounting Contact", "parent_id": cls.customer.id}
+        )
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {
+                "name": "HSB accounting ticket",
+                "description": "<p>Please help.</p>",
+                "partner_id": cls.contact.id,
+            }
+        )
+
+    @classmethod
+    def _enable_deferred_revenue(cls):
+        cls.company.write(
+            {
+                "helpdesk_deferred_account_id": cls.deferred_account.id,
+                "helpdesk_deferred_journal_id": cls.deferred_journal.id,
+            }
+        )
+
+    @classmethod
+    def _subscription(cls, **vals):
+        return cls.env["helpdesk.contract.profile"].create(
+            {
+                "name": "HSB pack",
+                "billing_type": "subscription",
+                "partner_id": cls.customer.id,
+                "prepaid_hours": 10.0,
+                "amount": 800.0,
+                "step_duration": 15,
+                "product_id": cls.support_product.id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _session(cls, hour, minutes):
+        """A finished session of ``minutes`` on the customer's ticket, on
+        DAY at ``hour``."""
+        start = cls.DAY.replace(hour=hour)
+        return cls.env["helpdesk.session"].create(
+            {
+                "ticket_id": cls.ticket.id,
+                "user_id": cls.agent.id,
+                "date_start": start,
+                "date_end": start + timedelta(minutes=minutes),
+            }
+        )
+
+    def _rate(self, sessions):
+        return sessions.with_user(self.billing_manager).action_rate()
+
+    def _unrate(self, sessions):
+        return sessions.with_user(self.billing_manager).action_unrate(reason="test")
+
+    def _recharge(self, profile, hours, amount, date=None):
+        wizard = (
+            self.env["helpdesk.contract.recharge.wizard"]
+            .with_user(self.billing_manager)
+            .create(
+                {
+                    "profile_id": profile.id,
+                    "hours": hours,
+                    "amount": amount,
+                    **({"date": date} if date else {}),
+                }
+            )
+        )
+        wizard.action_recharge()
+        return profile.recharge_ids.sorted("id")[-1:]
+
+    def _deferred_balance(self, profile):
+        """Posted balance of the deferred account for ``profile``'s invoices
+        and entries (credit positive)."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.deferred_account.id),
+                ("move_id.helpdesk_profile_id", "=", profile.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        return self.company.currency_id.round(-sum(lines.mapped("balance")))
