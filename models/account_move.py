@@ -101,6 +101,8 @@ class AccountMove(models.Model):
     def button_cancel(self):
         result = super().button_cancel()
         self.sudo().invoice_line_ids.helpdesk_session_ids._release_from_invoice()
+        # A cancelled pack or recharge invoice no longer defers revenue.
+        self.sudo().helpdesk_profile_id._recognize_deferred_revenue()
         return result
 
     def _post(self, soft=True):

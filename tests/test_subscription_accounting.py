@@ -355,3 +355,12 @@ class TestDeferredRevenue(SupportAccountingCase):
         )
         self.assertFalse(profile.deferred_revenue_enabled)
         self.assertFalse(profile._recognize_deferred_revenue())
+
+    def test_cancelled_invoice_gives_its_value_back(self):
+        self.profile.action_invoice_pack()
+        self._rate(self._session(9, 60))
+        self.assertEqual(self.profile.deferred_recognized_amount, 80.0)
+        self.profile.pack_invoice_id.button_cancel()
+        self.assertEqual(self.profile.deferred_recognized_amount, 0.0)
+        self.assertEqual(self._deferred_balance(self.profile), 0.0)
+        self.assertEqual(self.profile.deferred_remaining_amount, 0.0)
