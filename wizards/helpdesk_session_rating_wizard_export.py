@@ -1,0 +1,393 @@
+"""Exports of the rating screen: its lines as CSV or XLSX, and the support
+statement (PDF) of each customer over the period it shows.
+
+Kept apart from the rating screen itself (helpdesk_session_rating_wizard.py):
+these only read what the screen shows.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from datetime import datetime
+
+import xlsxwriter
+
+from odoo import fields, models
+from odoo.fields import Domain
+
+STATEMENT_REPORT = "helpdesk_session_billing.action_report_support_statement"
+
+
+class HelpdeskSessionRatingWizard(models.TransientModel):
+    _inherit = "helpdesk.session.rating.wizard"
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_export_csv(self):
+        """Download the lines as CSV (UTF-8 with BOM, so spreadsheets read the
+        accents)."""
+        self.ensure_one()
+        headers, rows = self._get_export_table()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([self._csv_value(value) for value in row])
+        content = buffer.getvalue().encode("utf-8-sig")
+        return self._download(content, "csv", "text/csv")
+
+    def action_export_xlsx(self):
+        """Download the lines as an XLSX workbook: a "Sessions" sheet with the
+        lines, a "Totals" sheet with the screen's totals and one line per
+        customer."""
+        self.ensure_one()
+        headers, rows = self._get_export_table()
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        hours = workbook.add_format({"num_format": "0.00"})
+
+        sheet = workbook.add_worksheet(self.env._("Sessions"))
+        sheet.write_row(0, 0, headers, bold)
+        for index, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                if isinstance(value, datetime):
+                    sheet.write_datetime(index, column, value, stamp)
+                elif isinstance(value, float):
+                    sheet.write_number(index, column, value, money)
+                elif value is None:
+                    sheet.write_blank(index, column, None)
+                else:
+                    sheet.write(index, column, value)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(rows), len(headers) - 1)
+        sheet.set_column(0, len(headers) - 1, 16)
+
+        totals = workbook.add_worksheet(self.env._("Totals"))
+        totals.set_column(0, 0, 28)
+        totals.set_column(1, 5, 16)
+        summary = [
+            (self.env._("Rated hours"), self.rated_hours, hours),
+            (self.env._("Rated cost"), self.rated_cost, money),
+            (self.env._("To rate hours"), self.to_rate_hours, hours),
+            (self.env._("To rate cost"), self.to_rate_cost, money),
+        ]
+        for index, (label, value, number_format) in enumerate(summary):
+            totals.write(index, 0, label, bold)
+            totals.write_number(index, 1, value, number_format)
+        start = len(summary) + 1
+        totals.write_row(
+            start,
+            0,
+            [
+                self.env._("Customer"),
+                self.env._("Sessions"),
+                self.env._("Total hours"),
+                self.env._("Billed hours"),
+                self.env._("Rated cost"),
+                self.env._("To rate cost"),
+            ],
+            bold,
+        )
+        for index, line in enumerate(self._get_customer_totals(), start=start + 1):
+            totals.write(index, 0, line["customer"])
+            totals.write_number(index, 1, line["count"])
+            totals.write_number(index, 2, line["total_hours"], hours)
+            totals.write_number(index, 3, line["billed_hours"], hours)
+            totals.write_number(index, 4, line["rated_cost"], money)
+            totals.write_number(index, 5, line["to_rate_cost"], money)
+        workbook.close()
+        return self._download(
+            buffer.getvalue(),
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def action_print_statement(self):
+        """The support statement of each customer shown, over the period."""
+        self.ensure_one()
+        return self.env.ref(STATEMENT_REPORT).report_action(self)
+
+    # ------------------------------------------------------------------
+    # Business: exports
+    # ------------------------------------------------------------------
+    def _get_export_table(self):
+        """(headers, rows) of the lines, one row per session: the one place the
+        export columns are defined. Values are Python values (local naive
+        datetimes, ints, floats, strings); each export formats them."""
+        self.ensure_one()
+        scopes = self._selection_labels("scope")
+        states = self._selection_labels("state")
+        columns = [
+            (self.env._("Ticket number"), lambda s: s.ticket_id.number or ""),
+            (self.env._("Ticket"), lambda s: s.ticket_id.name or ""),
+            (self.env._("Customer"), lambda s: s.partner_id.display_name or ""),
+            (self.env._("Consultant"), lambda s: s.user_id.name or ""),
+            (self.env._("Device"), lambda s: s.device or ""),
+            (self.env._("Start"), lambda s: self._local_datetime(s.date_start)),
+            (self.env._("End"), lambda s: self._local_datetime(s.date_end)),
+            (self.env._("Connection (min)"), lambda s: s.duration),
+            (self.env._("Extra (min)"), lambda s: s.extra_duration),
+            (self.env._("Total (min)"), lambda s: s.total_duration),
+            (self.env._("Billed (min)"), lambda s: s.preview_billed),
+            (self.env._("Scope"), lambda s: scopes.get(s.scope, "")),
+            (self.env._("Scope reason"), lambda s: s.scope_reason or ""),
+            (self.env._("Cost"), lambda s: s.preview_cost),
+            (self.env._("State"), lambda s: states.get(s.state, "")),
+        ]
+        sessions = self.session_ids.sorted(lambda s: (s.date_start, s.id))
+        headers = [header for header, _value in columns]
+        rows = [[value(session) for _header, value in columns] for session in sessions]
+        return headers, rows
+
+    def _get_customer_totals(self):
+        """One dict per customer of the lines: sessions, hours, costs."""
+        self.ensure_one()
+        totals = {}
+        for session in self.session_ids:
+            line = totals.setdefault(
+                session.partner_id,
+                {
+                    "customer": session.partner_id.display_name or "",
+                    "count": 0,
+                    "total_hours": 0.0,
+                    "billed_hours": 0.0,
+                    "rated_cost": 0.0,
+                    "to_rate_cost": 0.0,
+                },
+            )
+            line["count"] += 1
+            line["total_hours"] += session.total_duration / 60.0
+            line["billed_hours"] += session.preview_billed / 60.0
+            if session.state == "draft":
+                line["to_rate_cost"] += session.preview_cost
+            else:
+                line["rated_cost"] += session.cost
+        return sorted(totals.values(), key=lambda line: line["customer"])
+
+    def _selection_labels(self, fname):
+        field = self.env["helpdesk.session"]._fields[fname]
+        return dict(field._description_selection(self.env))
+
+    def _local_datetime(self, value):
+        """A UTC datetime in the user's timezone, naive (spreadsheets have no
+        timezones)."""
+        if not value:
+            return None
+        return fields.Datetime.context_timestamp(self, value).replace(tzinfo=None)
+
+    @staticmethod
+    def _csv_value(value):
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        return value
+
+    def _export_filename(self, extension):
+        self.ensure_one()
+        parts = [self.env._("sessions")]
+        if self.partner_id:
+            parts.append(self.partner_id.display_name)
+        if self.date_from:
+            parts.append(fields.Date.to_string(self.date_from))
+        if self.date_to:
+            parts.append(fields.Date.to_string(self.date_to))
+        name = "_".join(parts).replace("/", "-").replace(" ", "_")
+        return f"{name}.{extension}"
+
+    def _download(self, content, extension, mimetype):
+        """Store ``content`` as an attachment of the wizard and return the
+        action downloading it."""
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self._export_filename(extension),
+                "raw": content,
+                "mimetype": mimetype,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
+    # ------------------------------------------------------------------
+    # Business: support statement
+    # ------------------------------------------------------------------
+    def _get_statement_values(self):
+        """One dict per customer shown (the customer filter, else the customers
+        of the lines) over the period: its rated sessions, their totals and,
+        for each subscription, the balance at the start, what the period
+        consumed and recharged, and the balance at the end. Everything is read
+        in a few batched queries; the report template only displays it."""
+        self.ensure_one()
+        customers = (
+            self.partner_id.commercial_partner_id or self.session_ids.partner_id
+        ).sorted("display_name")
+        if not customers:
+            return []
+        Session = self.env["helpdesk.session"]
+        date_from, date_to = self.date_from, self.date_to
+        period = Domain("company_id", "=", self.company_id.id) & Domain(
+            "partner_id", "in", customers.ids
+        )
+        if date_from:
+            period &= Domain("date_start", ">=", date_from)
+        if date_to:
+            period &= Domain("date_start", "<", fields.Date.add(date_to, days=1))
+        sessions = Session.search(
+            period & Domain("state", "in", ["rated", "invoiced"]),
+            order="date_start, id",
+        )
+        unrated = dict(
+            Session._read_group(
+                period & Domain("state", "=", "draft"), ["partner_id"], ["__count"]
+            )
+        )
+        subscriptions = self._statement_subscriptions(customers)
+        balances = self._statement_balances(subscriptions)
+
+        scopes = self._selection_labels("scope")
+        by_customer = defaultdict(list)
+        for session in sessions:
+            by_customer[session.partner_id].append(session)
+        statements = []
+        for customer in customers:
+            lines = []
+            for session in by_customer[customer]:
+                start = self._local_datetime(session.date_start)
+                lines.append(
+                    {
+                        "date": start.strftime("%Y-%m-%d %H:%M") if start else "",
+                        "ticket": " ".join(
+                            filter(
+                                None, [session.ticket_id.number, session.ticket_id.name]
+                            )
+                        ),
+                        "consultant": session.user_id.name or "",
+                        "duration": session.total_duration,
+                        "billed": session.billed_duration,
+                        "included": session.scope_included_minutes,
+                        "billable": session.scope_billable_minutes,
+                        "scope": scopes.get(session.scope, ""),
+                        "scope_reason": session.scope_reason or "",
+                        "prepaid": session.prepaid_minutes,
+                        "cost": session.cost,
+                    }
+                )
+            statements.append(
+                {
+                    "customer": customer,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "currency": self.currency_id,
+                    "lines": lines,
+                    "total_duration": sum(line["duration"] for line in lines),
+                    "total_billed": sum(line["billed"] for line in lines),
+                    "total_included": sum(line["included"] for line in lines),
+                    "total_billable": sum(line["billable"] for line in lines),
+                    "total_cost": sum(line["cost"] for line in lines),
+                    "unrated_count": unrated.get(customer, 0),
+                    "subscriptions": [
+                        balances[subscription.id]
+                        for subscription in subscriptions
+                        if subscription.partner_id == customer
+                    ],
+                }
+            )
+        return statements
+
+    def _statement_subscriptions(self, customers):
+        """The subscriptions of ``customers`` in force at some point of the
+        period."""
+        self.ensure_one()
+        domain = (
+            Domain("billing_type", "=", "subscription")
+            & Domain("partner_id", "in", customers.ids)
+            & Domain("company_id", "=", self.company_id.id)
+        )
+        if self.date_to:
+            domain &= Domain("date_start", "=", False) | Domain(
+                "date_start", "<=", self.date_to
+            )
+        if self.date_from:
+            domain &= Domain("date_end", "=", False) | Domain(
+                "date_end", ">=", self.date_from
+            )
+        return self.env["helpdesk.contract.profile"].search(domain)
+
+    def _statement_balances(self, subscriptions):
+        """{subscription id: balance figures over the period} in hours:
+        start = prepaid + recharged before the period - consumed by sessions
+        rated before it; end = start + recharged - consumed in the period.
+        Four grouped queries whatever the number of subscriptions."""
+        self.ensure_one()
+        date_from, date_to = self.date_from, self.date_to
+        Session = self.env["helpdesk.session"]
+        Recharge = self.env["helpdesk.contract.recharge"]
+        rated = Domain("profile_id", "in", subscriptions.ids) & Domain(
+            "state", "in", ["rated", "invoiced"]
+        )
+        recharges = Domain("profile_id", "in", subscriptions.ids)
+        before = Domain.FALSE
+        if date_from:
+            before = Domain("date_start", "<", date_from)
+        during = Domain.TRUE
+        if date_from:
+            during &= Domain("date_start", ">=", date_from)
+        if date_to:
+            during &= Domain("date_start", "<", fields.Date.add(date_to, days=1))
+        recharged_before_domain = (
+            Domain("date", "<", date_from) if date_from else Domain.FALSE
+        )
+        recharged_during_domain = Domain.TRUE
+        if date_from:
+            recharged_during_domain &= Domain("date", ">=", date_from)
+        if date_to:
+            recharged_during_domain &= Domain("date", "<=", date_to)
+
+        def minutes(domain):
+            if not subscriptions or domain.is_false():
+                return {}
+            return dict(
+                Session._read_group(
+                    rated & domain, ["profile_id"], ["prepaid_minutes:sum"]
+                )
+            )
+
+        def hours(domain):
+            if not subscriptions or domain.is_false():
+                return {}
+            return dict(
+                Recharge._read_group(recharges & domain, ["profile_id"], ["hours:sum"])
+            )
+
+        consumed_before = minutes(before)
+        consumed_during = minutes(during)
+        recharged_before = hours(recharged_before_domain)
+        recharged_during = hours(recharged_during_domain)
+        balances = {}
+        for subscription in subscriptions:
+            start = (
+                subscription.prepaid_hours
+                + recharged_before.get(subscription, 0.0)
+                - consumed_before.get(subscription, 0) / 60.0
+            )
+            consumed = consumed_during.get(subscription, 0) / 60.0
+            recharged = recharged_during.get(subscription, 0.0)
+            balances[subscription.id] = {
+                "subscription": subscription,
+                "start_hours": start,
+                "consumed_hours": consumed,
+                "recharged_hours": recharged,
+                "end_hours": start + recharged - consumed,
+            }
+        return balances
