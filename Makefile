@@ -9,6 +9,7 @@ ADDONS_DIR := $(RUN_DIR)/addons
 CONF := $(RUN_DIR)/odoo.conf
 DEMO_DB ?= helpdesk_billing_demo
 TEST_DB ?= helpdesk_billing_test
+BENCH_DB ?= helpdesk_billing_bench
 HSB_PG_PORT ?= 55432
 export HSB_PG_PORT
 PYTEST_ARGS ?=
@@ -26,7 +27,7 @@ endif
 
 ODOO := $(PYTHON) -m odoo -c $(CONF)
 
-.PHONY: demo test lint check-odoo requirements db conf db-stop pot clean
+.PHONY: demo test bench lint check-odoo requirements db conf db-stop pot clean
 
 check-odoo:
 	@$(PYTHON) tools/check_odoo.py
@@ -67,6 +68,12 @@ test: requirements db conf
 	$(PYTHON) -m pytest -p no:cacheprovider --rootdir=$(ADDONS_DIR) \
 		--odoo-config $(CONF) --odoo-database $(TEST_DB) --odoo-http \
 		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
+
+# Time the rating of 10,000 sessions in a fresh $(BENCH_DB) (rolled back).
+bench: requirements db conf
+	@$(PYTHON) tools/db.py $(CONF) drop $(BENCH_DB)
+	$(ODOO) -d $(BENCH_DB) -i $(MODULE) --stop-after-init --log-level=warn
+	$(PYTHON) tools/bench_rating.py $(CONF) $(BENCH_DB)
 
 lint: requirements
 	$(PYTHON) -m ruff check .

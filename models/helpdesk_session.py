@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -715,10 +716,16 @@ class HelpdeskSession(models.Model):
         writer = sessions.sudo().with_context(
             helpdesk_session_locked_write=True, mail_notrack=True
         )
-        for session in writer.sorted("id"):
-            session.write(
+        # One write per distinct set of values (the same profile gives the
+        # same figures to many sessions), not one per session.
+        groups = {}
+        for session_id, vals in sorted(ratings.items()):
+            key = json.dumps(vals, sort_keys=True, default=str)
+            groups.setdefault(key, (vals, []))[1].append(session_id)
+        for vals, session_ids in groups.values():
+            writer.browse(session_ids).write(
                 {
-                    **ratings[session.id],
+                    **vals,
                     "state": "rated",
                     "rated_date": now,
                     "rated_user_id": self.env.uid,

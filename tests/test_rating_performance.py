@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import SessionCase
+
+
+@tagged("post_install", "-at_install")
+class TestRatingPerformance(SessionCase):
+    """Rating is batched: its number of queries does not grow with the number
+    of sessions (one pay-per-use profile and one subscription here, so the
+    comparison is about sessions, not profiles)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.helpdesk_scope_default_outcome = "billable"
+        cls._pay_per_use(
+            name="Stepped",
+            partner_ids=[Command.link(cls.customer.id)],
+            initial_step_duration=15,
+            initial_step_cost=25,
+            step_duration=10,
+            step_cost=12,
+        )
+        cls.pack_customer = cls.env["res.partner"].create(
+            {"name": "HSB Pack Co", "is_company": True}
+        )
+        cls._subscription(partner=cls.pack_customer, prepaid_hours=1000)
+        cls.pack_ticket = cls._ticket(
+            name="HSB pack ticket", partner_id=cls.pack_customer.id
+        )
+
+    def _sessions(self, count, first_day):
+        """``count`` draft sessions, half pay-per-use and half subscription,
+        one a day back from ``first_day``, flushed."""
+        vals_list = []
+        for index in range(count):
+            start = self.DAY - timedelta(days=first_day + index, hours=-9)
+            vals_list.append(
+                {
+                    "ticket_id": (self.ticket if index % 2 else self.pack_ticket).id,
+                    "user_id": (self.agent if index % 3 else self.agent_2).id,
+                    "date_start": start,
+                    "date_end": start + timedelta(minutes=10 + index % 50),
+                    "extra_duration": index % 7,
+                }
+            )
+        sessions = self.env["helpdesk.session"].create(vals_list)
+        self.env.flush_all()
+        self.env.cr.flush()  # and their pre-commit work, not counted below
+        return sessions.with_user(self.billing_manager)
+
+    def _count(self, sessions):
+        """Queries of rating ``sessions``, from a cold record cache to the
+        end of the transaction's pre-commit work (mail tracking), as
+        assertQueryCount counts them."""
+        self.env.invalidate_all()
+        start = self.env.cr.sql_log_count
+        sessions.action_rate()
+        self.env.flush_all()
+        self.env.cr.flush()
+        return self.env.cr.sql_log_count - start
+
+    def test_rating_queries_do_not_grow_with_sessions(self):
+        # Warm up the caches (access rights, rules, profiles).
+        self._count(self._sessions(10, first_day=0))
+        small = self._sessions(10, first_day=20)
+        large = self._sessions(100, first_day=40)
+        queries = self._count(small)
+        with self.assertQueryCount(queries):
+            large_queries = self._count(large)
+        self.assertEqual(large_queries, queries, "10 and 100 sessions: same count")
+        self.assertEqual(set(large.mapped("state")), {"rated"})
+        self.assertTrue(all(large.mapped("billed_duration")))
