@@ -82,6 +82,12 @@ lint: requirements
 	$(PYTHON) -m pylint --rcfile=.pylintrc \
 		--disable=missing-readme,manifest-required-author $(ROOT)
 
+# Refresh the translation template from a database with the module installed
+# (the test database made by `make test`).
+pot: conf
+	$(PYTHON) -m odoo i18n export -c $(CONF) -d $(TEST_DB) \
+		-o $(ROOT)/i18n/$(MODULE).pot $(MODULE)
+
 db-stop:
 	tools/pg.sh stop
 

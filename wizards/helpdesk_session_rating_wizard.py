@@ -27,7 +27,7 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     )
     date_to = fields.Date(string="To", default=fields.Date.context_today)
     user_id = fields.Many2one(comodel_name="res.users", string="Consultant")
-    ticket_id = fields.Many2one(comodel_name="helpdesk.ticket", string="Ticket")
+    ticket_id = fields.Many2one(comodel_name="helpdesk.ticket")
     state_filter = fields.Selection(
         selection=[("draft", "To rate"), ("rated", "Rated"), ("all", "Both")],
         string="Show",
@@ -66,6 +66,10 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     # ------------------------------------------------------------------
     # Compute
     # ------------------------------------------------------------------
+    def _compute_display_name(self):
+        for wizard in self:
+            wizard.display_name = self.env._("Rate sessions")
+
     @api.depends(
         "partner_id",
         "partner_category_id",

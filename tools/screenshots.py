@@ -1,0 +1,135 @@
+"""Take the README's screenshots from a running `make demo` server.
+
+usage: python3 tools/screenshots.py [BASE_URL] [DB]
+Needs Debian's chromium and the websocket-client package; logs in as
+admin/admin and drives headless Chromium through the DevTools protocol.
+"""
+
+import base64
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import xmlrpc.client
+
+import websocket
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8069"
+DB = sys.argv[2] if len(sys.argv) > 2 else "helpdesk_billing_demo"
+OUT = "static/description/screenshots"
+
+
+def session_cookie():
+    payload = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "params": {"db": DB, "login": "admin", "password": "admin"},
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{BASE}/web/session/authenticate",
+        data=payload,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        cookie = response.headers["Set-Cookie"]
+    return cookie.split(";")[0].split("=", 1)[1]
+
+
+def rpc(model, method, *args):
+    common = xmlrpc.client.ServerProxy(f"{BASE}/xmlrpc/2/common")
+    uid = common.authenticate(DB, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{BASE}/xmlrpc/2/object", allow_none=True)
+    return models.execute_kw(DB, uid, "admin", model, method, list(args))
+
+
+class Browser:
+    def __init__(self):
+        self.profile = tempfile.mkdtemp()
+        self.process = subprocess.Popen(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1400,900",
+                "--remote-debugging-port=9333",
+                f"--user-data-dir={self.profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _attempt in range(50):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:9333/json") as resp:
+                    targets = json.load(resp)
+                break
+            except OSError:
+                time.sleep(0.2)
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"])
+        self.next_id = 0
+
+    def send(self, method, **params):
+        self.next_id += 1
+        self.ws.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                return message.get("result", {})
+
+    def shoot(self, url, name, wait=4.0):
+        self.send("Page.navigate", url=url)
+        time.sleep(wait)
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        with open(f"{OUT}/{name}.png", "wb") as handle:
+            handle.write(base64.b64decode(data))
+        print(f"{OUT}/{name}.png")
+
+    def close(self):
+        self.ws.close()
+        self.process.terminate()
+
+
+def main():
+    browser = Browser()
+    try:
+        browser.send("Network.enable")
+        browser.send(
+            "Network.setCookie",
+            name="session_id",
+            value=session_cookie(),
+            url=BASE,
+        )
+        profile = rpc(
+            "helpdesk.contract.profile",
+            "search",
+            [("billing_type", "=", "subscription")],
+        )[0]
+        browser.shoot(f"{BASE}/odoo/helpdesk-contract-profiles/{profile}", "profile")
+        ticket = rpc("helpdesk.ticket", "search", [("name", "ilike", "printer")])[0]
+        rpc("helpdesk.ticket", "action_timer_start", [ticket])
+        time.sleep(3)
+        browser.shoot(
+            f"{BASE}/odoo/action-helpdesk_mgmt.helpdesk_ticket_action/{ticket}",
+            "ticket_timer",
+        )
+        rpc("helpdesk.ticket", "action_timer_stop", [ticket])
+        browser.shoot(f"{BASE}/odoo/helpdesk-sessions", "sessions")
+        browser.shoot(f"{BASE}/odoo/helpdesk-rate-sessions", "rating", wait=5)
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
