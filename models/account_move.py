@@ -50,6 +50,23 @@ class AccountMove(models.Model):
             "context": {"default_move_id": self.id},
         }
 
+    def _get_action_view_invoices(self):
+        """The customer invoices of ``self``: a form for one, a list for more."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        if len(self) == 1:
+            action.update(
+                {
+                    "views": [(self.env.ref("account.view_move_form").id, "form")],
+                    "res_id": self.id,
+                }
+            )
+        else:
+            action["domain"] = [("id", "in", self.ids)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
+
     def action_view_helpdesk_sessions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

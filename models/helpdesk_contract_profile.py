@@ -864,11 +864,11 @@ class HelpdeskContractProfile(models.Model):
         """Invoice the prepaid hours pack (a draft customer invoice)."""
         self._check_pack_invoiceable()
         invoices = self._create_pack_invoices()
-        return self._action_view_subscription_invoices(invoices)
+        return invoices._get_action_view_invoices()
 
     def action_view_invoices(self):
         self.ensure_one()
-        return self._action_view_subscription_invoices(self.invoice_ids)
+        return self.invoice_ids._get_action_view_invoices()
 
     def action_close_subscription(self):
         """Recognize the deferred revenue left (the hours not used are lost to
@@ -890,22 +890,6 @@ class HelpdeskContractProfile(models.Model):
         self.check_access("write")
         self._close_deferred_revenue()
         return True
-
-    def _action_view_subscription_invoices(self, invoices):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        if len(invoices) == 1:
-            action.update(
-                {
-                    "views": [(self.env.ref("account.view_move_form").id, "form")],
-                    "res_id": invoices.id,
-                }
-            )
-        else:
-            action["domain"] = [("id", "in", invoices.ids)]
-        action["context"] = {"default_move_type": "out_invoice", "create": False}
-        return action
 
     # ------------------------------------------------------------------
     # Subscriptions in accounting: invoices

@@ -976,7 +976,7 @@ class HelpdeskSession(models.Model):
         invoices = self._create_invoices(grouping=grouping)
         if post:
             invoices.action_post()
-        return self._action_view_invoices(invoices)
+        return invoices._get_action_view_invoices()
 
     def _create_invoices(self, grouping="session"):
         sessions = self._lock_for_invoicing()
@@ -1086,21 +1086,6 @@ class HelpdeskSession(models.Model):
         if profile.analytic_distribution:
             vals["analytic_distribution"] = profile.analytic_distribution
         return vals
-
-    def _action_view_invoices(self, invoices):
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        if len(invoices) == 1:
-            action.update(
-                {
-                    "views": [(self.env.ref("account.view_move_form").id, "form")],
-                    "res_id": invoices.id,
-                }
-            )
-        else:
-            action["domain"] = [("id", "in", invoices.ids)]
-        return action
 
     def _release_from_invoice(self):
         """Sessions whose draft invoice line went away are to invoice again."""
