@@ -15,6 +15,8 @@ class AccountMoveLine(models.Model):
     def unlink(self):
         # A removed line (or a deleted draft invoice) sends its sessions back
         # to "rated": they are billed again later, never lost.
+        if not self:  # Odoo unlinks empty sets for every line it writes
+            return super().unlink()
         sessions = self.sudo().helpdesk_session_ids
         result = super().unlink()
         sessions._release_from_invoice()

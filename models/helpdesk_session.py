@@ -979,19 +979,24 @@ class HelpdeskSession(models.Model):
         return invoices._get_action_view_invoices()
 
     def _create_invoices(self, grouping="session"):
+        """One ``create`` for all the invoices, then one update linking every
+        session to its line: the queries do not depend on the number of
+        sessions (Odoo's own work per invoice line aside)."""
         sessions = self._lock_for_invoicing()
-        groups = {}
-        for session in sessions.sorted(lambda s: (s.date_start, s.id)):
-            key = (session.partner_id, session.company_id, session.currency_id)
-            groups.setdefault(key, self.browse())
-            groups[key] |= session
-        vals_list = []
+        groups = sessions.sorted(lambda s: (s.date_start, s.id)).grouped(
+            lambda s: (s.partner_id, s.company_id, s.currency_id)
+        )
+        vals_list, line_groups = [], []
         for (partner, company, _currency), group in groups.items():
             vals = group._prepare_invoice_vals(partner, company)
-            vals["invoice_line_ids"] = [
-                Command.create(line_vals)
-                for line_vals in group._prepare_invoice_lines_vals(grouping)
-            ]
+            vals["invoice_line_ids"] = []
+            line_groups.append(group._get_invoice_line_groups(grouping))
+            for line_sessions in line_groups[-1]:
+                line_vals = line_sessions._prepare_invoice_line_vals()
+                # Linked below, in one go, rather than one line at a time.
+                del line_vals["helpdesk_session_ids"]
+                line_vals.update(line_sessions._get_invoice_line_amounts(company))
+                vals["invoice_line_ids"].append(Command.create(line_vals))
             vals_list.append(vals)
         invoices = (
             self.env["account.move"]
@@ -1001,10 +1006,53 @@ class HelpdeskSession(models.Model):
             )
             .create(vals_list)
         )
-        sessions.sudo().with_context(
-            helpdesk_session_locked_write=True, mail_notrack=True
-        ).write({"state": "invoiced"})
+        session_lines = {}
+        for invoice, invoice_line_groups in zip(invoices, line_groups, strict=True):
+            lines = invoice.invoice_line_ids.sorted("id")
+            for line, line_sessions in zip(lines, invoice_line_groups, strict=True):
+                session_lines.update(dict.fromkeys(line_sessions.ids, line))
+        sessions._link_invoice_lines(session_lines)
         return invoices.sudo(False)
+
+    def _get_invoice_line_amounts(self, company):
+        """The amounts Odoo gives the invoice line of ``self`` when its
+        currency is the company's (else nothing): passed at creation, they
+        spare Odoo writing each line again. Taxed lines are recomputed by Odoo
+        anyway and only written when they differ."""
+        currency = self[:1].currency_id
+        if currency != company.currency_id:
+            return {}
+        amount = -currency.round(sum(self.mapped("cost")))
+        return {"amount_currency": amount, "balance": amount}
+
+    def _link_invoice_lines(self, session_lines):
+        """Link each session of ``self`` to its line in ``session_lines``
+        (session id: invoice line) and mark them invoiced, in one update."""
+        self.flush_recordset()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE helpdesk_session session
+                   SET invoice_line_id = link.line_id,
+                       invoice_id = link.move_id,
+                       state = 'invoiced',
+                       write_uid = %s,
+                       write_date = %s
+                  FROM (VALUES %s) AS link(id, line_id, move_id)
+                 WHERE session.id = link.id
+                """,
+                self.env.uid,
+                self.env.cr.now(),
+                SQL(", ").join(
+                    SQL("(%s, %s, %s)", session_id, line.id, line.move_id.id)
+                    for session_id, line in session_lines.items()
+                ),
+            )
+        )
+        fnames = ["invoice_line_id", "invoice_id", "state", "write_uid", "write_date"]
+        self.invalidate_recordset(fnames)
+        self.env["account.move.line"].invalidate_model(["helpdesk_session_ids"])
+        self.modified(fnames)
 
     def _lock_for_invoicing(self):
         """The invoiceable sessions of ``self``, row-locked so that two users
@@ -1044,14 +1092,19 @@ class HelpdeskSession(models.Model):
     def _prepare_invoice_lines_vals(self, grouping="session"):
         """Invoice line values, one per session or one per ticket (and product
         and analytic distribution), each linking its sessions."""
+        return [
+            group._prepare_invoice_line_vals()
+            for group in self._get_invoice_line_groups(grouping)
+        ]
+
+    def _get_invoice_line_groups(self, grouping="session"):
+        """The sessions of each invoice line: each session alone, or those of
+        one ticket (and product) together."""
         if grouping == "ticket":
-            groups = {}
-            for session in self:
-                key = (session.ticket_id, session.profile_id.product_id)
-                groups.setdefault(key, self.browse())
-                groups[key] |= session
-            return [group._prepare_invoice_line_vals() for group in groups.values()]
-        return [session._prepare_invoice_line_vals() for session in self]
+            return list(
+                self.grouped(lambda s: (s.ticket_id, s.profile_id.product_id)).values()
+            )
+        return list(self)
 
     def _prepare_invoice_line_vals(self):
         """One invoice line for the sessions of ``self`` (one ticket)."""

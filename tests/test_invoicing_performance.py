@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from odoo.tests import tagged
+
+from . import test_invoicing
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingPerformance(test_invoicing.InvoicingCase):
+    """Invoicing is batched: one ``create`` for all the invoices and one update
+    linking the sessions, so its number of queries does not grow with the
+    number of sessions of a customer."""
+
+    def _rated_sessions(self, ticket, count, first_day):
+        """``count`` rated sessions of ``ticket``, one an hour from
+        ``first_day`` days before DAY, flushed and out of the cache."""
+        vals_list = []
+        for index in range(count):
+            start = self.DAY - timedelta(days=first_day) + timedelta(hours=index)
+            vals_list.append(
+                {
+                    "ticket_id": ticket.id,
+                    "date_start": start,
+                    "date_end": start + timedelta(minutes=20 + index % 50),
+                }
+            )
+        sessions = self.env["helpdesk.session"].create(vals_list)
+        sessions.with_user(self.billing_manager).action_rate()
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.env.invalidate_all()
+        return sessions.with_user(self.billing_manager)
+
+    def _invoicing_queries(self, sessions):
+        """Queries of invoicing ``sessions``, and of the INSERTs into
+        account_move among them, from a cold record cache to the end of the
+        transaction's pre-commit work."""
+        self.env.invalidate_all()
+        start = self.env.cr.sql_log_count
+        with self.assertLogs("odoo.sql_db", "DEBUG") as logs:
+            sessions.action_create_invoices()
+            self.env.flush_all()
+            self.env.cr.flush()
+        count = self.env.cr.sql_log_count - start
+        inserts = [
+            line for line in logs.output if 'INSERT INTO "account_move" ' in line
+        ]
+        return count, len(inserts)
+
+    def test_queries_do_not_grow_with_sessions(self):
+        # Warm up the caches (access rights, rules, taxes, accounts).
+        for first_day in (0, 5):
+            self._invoicing_queries(
+                self._rated_sessions(self.ticket_a, 3, first_day=first_day)
+            )
+        small = self._rated_sessions(self.ticket_a, 5, first_day=10)
+        large = self._rated_sessions(self.ticket_a, 50, first_day=20)
+        large_count, large_inserts = self._invoicing_queries(large)
+        small_count, small_inserts = self._invoicing_queries(small)
+        # Ten times the sessions, the same queries (one more at most: an ORM
+        # cache filled or not depending on the tests run before); linking one
+        # line at a time cost queries per session.
+        self.assertLessEqual(abs(large_count - small_count), 1)
+        self.assertEqual((small_inserts, large_inserts), (1, 1))
+        self.assertEqual(set(large.mapped("state")), {"invoiced"})
+        self.assertEqual(len(large.invoice_id), 1)
+        self.assertEqual(len(large.invoice_line_id), 50)
+        self.assertEqual(large.invoice_id.amount_untaxed, sum(large.mapped("cost")))
+        for session in large:
+            self.assertEqual(session.invoice_line_id.price_unit, session.cost)
+            self.assertIn(session.ticket_id.name, session.invoice_line_id.name)
+
+    def test_one_create_for_all_the_customers(self):
+        self._invoicing_queries(self._rated_sessions(self.ticket_a, 3, first_day=0))
+        sessions = self._rated_sessions(self.ticket_a, 4, first_day=10)
+        sessions |= self._rated_sessions(self.ticket_b, 4, first_day=10)
+        _count, inserts = self._invoicing_queries(sessions)
+        self.assertEqual(inserts, 1)
+        self.assertEqual(len(sessions.invoice_id), 2)
+        for invoice in sessions.invoice_id:
+            self.assertEqual(
+                invoice.amount_untaxed,
+                sum(
+                    sessions.filtered(lambda s, i=invoice: s.invoice_id == i).mapped(
+                        "cost"
+                    )
+                ),
+            )
