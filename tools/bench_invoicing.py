@@ -1,0 +1,325 @@
+"""Bench: invoicing rated sessions, beside Odoo's own timesheet invoicing.
+
+usage: python3 tools/bench_invoicing.py CONFIG DB [--sessions N] [--customers N]
+                                       [--odoo-volume N] [--odoo-customers N]
+
+Works in one cursor of DB (the module and sale_timesheet installed) that is
+rolled back at the end: nothing is kept. Our path: CUSTOMERS customers billed
+by a pay-per-use profile, SESSIONS sessions of the past month spread over
+their tickets, rated, then invoiced by ``sessions.action_create_invoices()``
+(timed). Odoo's path: sale_timesheet invoicing the same volume of work, one
+sale order of a service invoiced on timesheets per customer and one timesheet
+line per session, through the standard ``sale.advance.payment.inv`` wizard
+(timed). Odoo's path grows faster than the volume: ``--odoo-volume`` runs it on
+fewer timesheet lines (and ``--odoo-customers`` orders, in proportion by
+default), and our path is then timed again on that same volume, so the ratio
+always compares equal work.
+"""
+
+import argparse
+import time
+from datetime import datetime, timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+# Work of the past month, whatever day the bench runs.
+MONTH_START = (datetime.now().replace(day=1) - timedelta(days=1)).replace(
+    day=1, hour=0, minute=0, second=0, microsecond=0
+)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("config")
+    parser.add_argument("database")
+    parser.add_argument("--sessions", type=int, default=10000)
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument(
+        "--odoo-volume",
+        type=int,
+        default=None,
+        help="timesheet lines invoiced by Odoo's path (default: --sessions; "
+        "0 skips it)",
+    )
+    parser.add_argument(
+        "--odoo-customers",
+        type=int,
+        default=None,
+        help="sale orders of Odoo's path (default: in proportion)",
+    )
+    return parser.parse_args()
+
+
+def customers(env, count, prefix):
+    return env["res.partner"].create(
+        [
+            {"name": f"{prefix} {index:04d}", "is_company": True}
+            for index in range(count)
+        ]
+    )
+
+
+def consultants(env, count=5):
+    return env["res.users"].create(
+        [
+            {
+                "name": f"Bench consultant {index}",
+                "login": f"bench_invoicing_consultant_{index}",
+                "group_ids": [
+                    Command.link(env.ref("helpdesk_mgmt.group_helpdesk_user").id),
+                    Command.link(env.ref("base.group_user").id),
+                ],
+            }
+            for index in range(count)
+        ]
+    )
+
+
+def work_slots(count, partners):
+    """(partner, day, hour, minutes) of ``count`` pieces of work, spread evenly
+    over ``partners`` and the working days of the past month."""
+    for index in range(count):
+        partner = partners[index % len(partners)]
+        rank = index // len(partners)
+        day = MONTH_START + timedelta(days=rank % 28)
+        yield index, partner, day.replace(hour=8 + rank % 9), 10 + index % 50
+
+
+# ----------------------------------------------------------------------
+# Our path
+# ----------------------------------------------------------------------
+def prepare_sessions(env, session_count, customer_count, prefix, users):
+    """Rated sessions of ``customer_count`` pay-per-use customers."""
+    partners = customers(env, customer_count, prefix)
+    env["helpdesk.contract.profile"].create(
+        {
+            "name": f"{prefix} pay-per-use",
+            "billing_type": "pay_per_use",
+            "initial_step_duration": 15,
+            "initial_step_cost": 25.0,
+            "step_duration": 10,
+            "step_cost": 12.0,
+            "partner_ids": [Command.set(partners.ids)],
+        }
+    )
+    tickets = env["helpdesk.ticket"].create(
+        [
+            {
+                "name": f"{partner.name} ticket {number}",
+                "description": "<p>Bench</p>",
+                "partner_id": partner.id,
+            }
+            for partner in partners
+            for number in (1, 2)
+        ]
+    )
+    tickets_of = {}
+    for ticket in tickets:
+        tickets_of.setdefault(ticket.partner_id.id, []).append(ticket)
+    vals_list = []
+    for index, partner, start, minutes in work_slots(session_count, partners):
+        ticket = tickets_of[partner.id][index % 2]
+        vals_list.append(
+            {
+                "ticket_id": ticket.id,
+                "user_id": users[index % len(users)].id,
+                "date_start": start,
+                "date_end": start + timedelta(minutes=minutes),
+            }
+        )
+    sessions = env["helpdesk.session"].create(vals_list)
+    started = time.perf_counter()
+    sessions.action_rate()
+    env.flush_all()
+    rating = time.perf_counter() - started
+    env.invalidate_all()
+    return sessions, rating
+
+
+def time_ours(env, sessions):
+    """Seconds and queries of invoicing ``sessions``, and the invoices."""
+    env.flush_all()
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    started = time.perf_counter()
+    action = sessions.action_create_invoices()
+    env.flush_all()
+    elapsed = time.perf_counter() - started
+    queries = env.cr.sql_log_count - queries
+    invoices = env["account.move"].search(action.get("domain") or [])
+    if action.get("res_id"):
+        invoices = env["account.move"].browse(action["res_id"])
+    lines = sum(len(invoice.invoice_line_ids) for invoice in invoices)
+    assert sessions.filtered(lambda s: s.state != "invoiced").ids == [], "left over"
+    return elapsed, queries, invoices, lines
+
+
+# ----------------------------------------------------------------------
+# Odoo's path: sale_timesheet
+# ----------------------------------------------------------------------
+def prepare_timesheets(env, line_count, order_count, prefix):
+    """Confirmed sale orders of a service invoiced on timesheets, one per
+    customer, and ``line_count`` timesheet lines on their tasks."""
+    partners = customers(env, order_count, prefix)
+    project = env["project.project"].create(
+        {"name": f"{prefix} project", "allow_billable": True, "allow_timesheets": True}
+    )
+    product = env["product.product"].create(
+        {
+            "name": f"{prefix} support",
+            "type": "service",
+            "service_type": "timesheet",
+            "invoice_policy": "delivery",
+            "service_policy": "delivered_timesheet",
+            "service_tracking": "task_global_project",
+            "project_id": project.id,
+            "uom_id": env.ref("uom.product_uom_hour").id,
+            "list_price": 90.0,
+        }
+    )
+    orders = env["sale.order"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": 1})
+                ],
+            }
+            for partner in partners
+        ]
+    )
+    orders.action_confirm()
+    task_of = {order.id: order.order_line.task_id for order in orders}
+    assert all(task_of.values()), "sale_timesheet made no task"
+    employees = env["hr.employee"].create(
+        [{"name": f"{prefix} consultant {index}"} for index in range(5)]
+    )
+    vals_list = []
+    for index, partner, start, minutes in work_slots(line_count, partners):
+        order = orders[index % len(orders)]
+        vals_list.append(
+            {
+                "name": f"{partner.name} work {index}",
+                "project_id": project.id,
+                "task_id": task_of[order.id].id,
+                "employee_id": employees[index % len(employees)].id,
+                "date": start.date(),
+                "unit_amount": minutes / 60.0,
+            }
+        )
+    timesheets = env["account.analytic.line"].create(vals_list)
+    assert set(timesheets.so_line.order_id.ids) == set(orders.ids), "unlinked"
+    env.flush_all()
+    env.invalidate_all()
+    return orders, timesheets
+
+
+def time_odoo(env, orders, timesheets):
+    env.flush_all()
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    started = time.perf_counter()
+    wizard = (
+        env["sale.advance.payment.inv"]
+        .with_context(active_model="sale.order", active_ids=orders.ids)
+        .create({"advance_payment_method": "delivered"})
+    )
+    wizard.create_invoices()
+    env.flush_all()
+    elapsed = time.perf_counter() - started
+    queries = env.cr.sql_log_count - queries
+    invoices = orders.invoice_ids
+    assert len(invoices) == len(orders), "not one invoice per order"
+    assert not timesheets.filtered(lambda t: not t.timesheet_invoice_id), "left"
+    return elapsed, queries, invoices
+
+
+# ----------------------------------------------------------------------
+def report_ours(label, count, measure):
+    elapsed, queries, invoices, lines = measure
+    print(
+        f"{label}: {count} sessions, {len(invoices)} invoices ({lines} lines) "
+        f"in {elapsed:.2f} s, {queries} queries: "
+        f"{len(invoices) / elapsed:.1f} invoices/s, {count / elapsed:.0f} sessions/s"
+    )
+
+
+def main():
+    args = parse_args()
+    odoo_volume = args.sessions if args.odoo_volume is None else args.odoo_volume
+    odoo_customers = args.odoo_customers or max(
+        1, round(args.customers * odoo_volume / max(args.sessions, 1))
+    )
+    config.parse_config(["-c", args.config, "--log-level=warn"])
+    odoo.netsvc.init_logger()
+    registry = Registry(args.database)
+    cr = registry.cursor()
+    try:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        # Billing staff as a user (the checks of action_create_invoices run),
+        # with superuser rights so record rules are not what is measured.
+        admin = env.ref("base.user_admin")
+        admin.group_ids = [
+            Command.link(
+                env.ref("helpdesk_session_billing.group_support_billing_manager").id
+            ),
+            Command.link(env.ref("account.group_account_invoice").id),
+        ]
+        env = env(user=admin, su=True)
+        env.company.helpdesk_scope_default_outcome = "billable"
+
+        print(
+            f"Invoicing bench on {args.database}: {args.sessions} rated sessions "
+            f"of {args.customers} pay-per-use customers, one batch"
+        )
+        users = consultants(env)
+        sessions, rating = prepare_sessions(
+            env, args.sessions, args.customers, "Bench customer", users
+        )
+        print(f"  (set-up: rating them took {rating:.1f} s)")
+        ours = time_ours(env, sessions)
+        report_ours("ours", len(sessions), ours)
+
+        if not odoo_volume:
+            return
+        if env["ir.module.module"]._get("sale_timesheet").state != "installed":
+            print("Odoo's path skipped: sale_timesheet is not installed in this DB")
+            return
+        same = odoo_volume == args.sessions and odoo_customers == args.customers
+        if not same:
+            small, _rating = prepare_sessions(
+                env, odoo_volume, odoo_customers, "Bench small customer", users
+            )
+            ours = time_ours(env, small)
+            report_ours("ours, same volume as Odoo's", odoo_volume, ours)
+        orders, timesheets = prepare_timesheets(
+            env, odoo_volume, odoo_customers, "Bench SO customer"
+        )
+        elapsed, queries, invoices = time_odoo(env, orders, timesheets)
+        print(
+            f"Odoo (sale_timesheet): {len(timesheets)} timesheet lines, "
+            f"{len(invoices)} invoices in {elapsed:.2f} s, {queries} queries: "
+            f"{len(invoices) / elapsed:.1f} invoices/s, "
+            f"{len(timesheets) / elapsed:.0f} lines/s"
+        )
+        print(
+            f"ratio at {odoo_volume} lines for {odoo_customers} customers: "
+            f"Odoo takes {elapsed / ours[0]:.1f}x our time"
+        )
+        if not same:
+            print(
+                f"  (Odoo's path measured on {odoo_volume} lines, not "
+                f"{args.sessions}: it grows faster than the volume; "
+                f"--odoo-volume {args.sessions} runs it whole)"
+            )
+    finally:
+        cr.rollback()
+        cr.close()
+
+
+if __name__ == "__main__":
+    main()
