@@ -5,7 +5,11 @@ PYTHON ?= python3
 MODULE := helpdesk_session_billing
 ROOT := $(CURDIR)
 RUN_DIR := $(ROOT)/.odoo
-ADDONS_DIR := $(RUN_DIR)/addons
+# The addons folder Odoo loads the module from: a link named after the module
+# to this clone (whatever the clone's folder is called). It lives outside the
+# clone, or the module would contain a link to itself and tools walking it
+# (Odoo's translation export, for one) would loop.
+ADDONS_DIR := /tmp/$(MODULE)-addons-$(shell printf '%s' '$(ROOT)' | cksum | cut -d' ' -f1)
 CONF := $(RUN_DIR)/odoo.conf
 DEMO_DB ?= helpdesk_billing_demo
 TEST_DB ?= helpdesk_billing_test
