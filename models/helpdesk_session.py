@@ -824,25 +824,31 @@ class HelpdeskSession(models.Model):
             ratings.update(profile._rate_sessions(sessions))
         return ratings
 
-    def _resolve_profiles(self):
-        """{session id: profile in force for its customer on its date}; raises
-        naming the customers who have none."""
+    def _resolve_profiles(self, strict=True):
+        """{session id: profile in force for its customer on its date}. Strict
+        (rating), it raises naming the customers who have none and on a
+        customer billed under two profiles; otherwise (previews) such sessions
+        get an empty profile."""
         Profile = self.env["helpdesk.contract.profile"]
         result = {}
         for company in self.company_id:
-            sessions = self.filtered(lambda s, c=company: s.company_id == c)
+            sessions = self.filtered(
+                lambda s, c=company: s.company_id == c and s.date_start
+            )
             dates = {}
             for session in sessions:
                 dates.setdefault(session.partner_id.id, []).append(
                     session._local_date()
                 )
-            found = Profile._profiles_for(sessions.partner_id, dates, company)
+            found = Profile._profiles_for(
+                sessions.partner_id, dates, company, raise_on_conflict=strict
+            )
             for session in sessions:
                 result[session.id] = found.get(
                     (session.partner_id.id, session._local_date()), Profile
                 )
         missing = self.filtered(lambda s: not result.get(s.id))
-        if missing:
+        if missing and strict:
             raise UserError(
                 self.env._(
                     "No contract profile is in force for %(customers)s (and no "
@@ -897,21 +903,7 @@ class HelpdeskSession(models.Model):
         if not drafts:
             return
         Profile = self.env["helpdesk.contract.profile"]
-        profiles = {}
-        for company in drafts.company_id:
-            group = drafts.filtered(lambda s, c=company: s.company_id == c)
-            dates = {}
-            for session in group.filtered("date_start"):
-                dates.setdefault(session.partner_id.id, []).append(
-                    session._local_date()
-                )
-            found = Profile._profiles_for(
-                group.partner_id, dates, company, raise_on_conflict=False
-            )
-            for session in group.filtered("date_start"):
-                profiles[session.id] = found.get(
-                    (session.partner_id.id, session._local_date()), Profile
-                )
+        profiles = drafts._resolve_profiles(strict=False)
         by_profile = {}
         for session in drafts.sorted(
             lambda s: (s.date_start or fields.Datetime.now(), s.id)
