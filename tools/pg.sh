@@ -40,6 +40,10 @@ start() {
     if run_as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         return 0
     fi
+    if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+        echo "Port $port is taken by another PostgreSQL server: set HSB_PG_PORT to a free port, or PGHOST/PGPORT to use that server." >&2
+        exit 1
+    fi
     run_as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$dir/data' -c max_connections=200" \
         start >/dev/null || { tail -20 "$dir/server.log" >&2; exit 1; }
