@@ -100,17 +100,21 @@ class AccountMove(models.Model):
                     session=foreign[0].display_name,
                 )
             )
-        self.sudo().with_context(helpdesk_session_locked_write=True).write(
+        line_groups = sessions._get_invoice_line_groups(grouping)
+        before = self.invoice_line_ids
+        self.sudo().write(
             {
                 "invoice_line_ids": [
-                    fields.Command.create(vals)
-                    for vals in sessions._prepare_invoice_lines_vals(grouping)
+                    fields.Command.create(group._prepare_invoice_line_vals())
+                    for group in line_groups
                 ]
             }
         )
-        sessions.sudo().with_context(
-            helpdesk_session_locked_write=True, mail_notrack=True
-        ).write({"state": "invoiced"})
+        new_lines = (self.invoice_line_ids - before).sorted("id")
+        session_lines = {}
+        for line, group in zip(new_lines, line_groups, strict=True):
+            session_lines.update(dict.fromkeys(group.ids, line))
+        sessions._link_invoice_lines(session_lines)
 
     # ------------------------------------------------------------------
     # Business: cancel and credit notes

@@ -985,8 +985,6 @@ class HelpdeskSession(models.Model):
             line_groups.append(group._get_invoice_line_groups(grouping))
             for line_sessions in line_groups[-1]:
                 line_vals = line_sessions._prepare_invoice_line_vals()
-                # Linked below, in one go, rather than one line at a time.
-                del line_vals["helpdesk_session_ids"]
                 line_vals.update(line_sessions._get_invoice_line_amounts(company))
                 vals["invoice_line_ids"].append(Command.create(line_vals))
             vals_list.append(vals)
@@ -1081,14 +1079,6 @@ class HelpdeskSession(models.Model):
             "invoice_origin": self.env._("Support sessions"),
         }
 
-    def _prepare_invoice_lines_vals(self, grouping="session"):
-        """Invoice line values, one per session or one per ticket (and product
-        and analytic distribution), each linking its sessions."""
-        return [
-            group._prepare_invoice_line_vals()
-            for group in self._get_invoice_line_groups(grouping)
-        ]
-
     def _get_invoice_line_groups(self, grouping="session"):
         """The sessions of each invoice line: each session alone, or those of
         one ticket (and product) together."""
@@ -1126,7 +1116,6 @@ class HelpdeskSession(models.Model):
             "name": f"{ticket.number} {ticket.name}\n{detail}",
             "quantity": 1.0,
             "price_unit": sum(self.mapped("cost")),
-            "helpdesk_session_ids": [Command.set(self.ids)],
         }
         if profile.analytic_distribution:
             vals["analytic_distribution"] = profile.analytic_distribution
