@@ -82,7 +82,7 @@ class AccountMove(models.Model):
         action["context"] = {}
         return action
 
-    def _add_support_sessions(self, sessions, grouping="session"):
+    def _add_support_sessions(self, sessions, grouping="ticket"):
         """Put ``sessions`` on this draft invoice, as new lines."""
         self.ensure_one()
         sessions = sessions._lock_for_invoicing()

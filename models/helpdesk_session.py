@@ -961,7 +961,7 @@ class HelpdeskSession(models.Model):
             domain &= Domain("cost", ">", 0)
         return domain
 
-    def action_create_invoices(self, post=False, grouping="session"):
+    def action_create_invoices(self, post=False, grouping="ticket"):
         """One draft invoice per customer, company and currency for the
         invoiceable sessions of ``self``; returns an action showing them."""
         self._check_rating_rights()
@@ -970,7 +970,7 @@ class HelpdeskSession(models.Model):
             invoices.action_post()
         return invoices._get_action_view_invoices()
 
-    def _create_invoices(self, grouping="session"):
+    def _create_invoices(self, grouping="ticket"):
         """One ``create`` for all the invoices, then one update linking every
         session to its line: the queries do not depend on the number of
         sessions (Odoo's own work per invoice line aside)."""
@@ -988,13 +988,28 @@ class HelpdeskSession(models.Model):
                 line_vals.update(line_sessions._get_invoice_line_amounts(company))
                 vals["invoice_line_ids"].append(Command.create(line_vals))
             vals_list.append(vals)
+        # Odoo posts (and routes to followers) one "Invoice Created" message
+        # per invoice, six queries each: one batch of log notes instead.
         invoices = (
             self.env["account.move"]
             .sudo()
             .with_context(
-                default_move_type="out_invoice", helpdesk_session_locked_write=True
+                default_move_type="out_invoice",
+                helpdesk_session_locked_write=True,
+                mail_create_nolog=True,
             )
             .create(vals_list)
+        )
+        invoices._message_log_batch(
+            bodies={
+                invoice.id: self.env._(
+                    "Invoice created from %(count)s support sessions.",
+                    count=sum(len(group) for group in invoice_line_groups),
+                )
+                for invoice, invoice_line_groups in zip(
+                    invoices, line_groups, strict=True
+                )
+            }
         )
         session_lines = {}
         for invoice, invoice_line_groups in zip(invoices, line_groups, strict=True):
@@ -1079,37 +1094,38 @@ class HelpdeskSession(models.Model):
             "invoice_origin": self.env._("Support sessions"),
         }
 
-    def _get_invoice_line_groups(self, grouping="session"):
-        """The sessions of each invoice line: each session alone, or those of
-        one ticket (and product) together."""
-        if grouping == "ticket":
-            return list(
-                self.grouped(lambda s: (s.ticket_id, s.profile_id.product_id)).values()
-            )
-        return list(self)
+    def _get_invoice_line_groups(self, grouping="ticket"):
+        """The sessions of each invoice line: those of one ticket (and
+        product) together, or each session alone."""
+        sessions = self.sorted(lambda s: (s.date_start, s.id))
+        if grouping == "session":
+            return list(sessions)
+        return list(
+            sessions.grouped(lambda s: (s.ticket_id, s.profile_id.product_id)).values()
+        )
 
     def _prepare_invoice_line_vals(self):
-        """One invoice line for the sessions of ``self`` (one ticket)."""
+        """One invoice line for the sessions of ``self`` (one ticket): its
+        description names the ticket and, for several sessions, lists each
+        one, so that a line per ticket keeps the detail of a line per
+        session."""
         first = self[0]
         ticket = first.ticket_id
         if len(self) == 1:
-            start = fields.Datetime.context_timestamp(self, first.date_start)
-            detail = self.env._(
-                "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
-                date=start.strftime("%Y-%m-%d %H:%M"),
-                consultant=first.user_id.name,
-                total=first.total_duration,
-                billed=first.billed_duration,
-            )
+            summary, session_lines = first._get_invoice_line_detail(), []
         else:
-            detail = self.env._(
+            summary = self.env._(
                 "%(count)s sessions: %(total)s min, billed %(billed)s min",
                 count=len(self),
                 total=sum(self.mapped("total_duration")),
                 billed=sum(self.mapped("billed_duration")),
             )
+            session_lines = [
+                f"- {session._get_invoice_line_detail()}" for session in self
+            ]
         if not sum(self.mapped("cost")):
-            detail += " " + self.env._("(included in your contract)")
+            summary += " " + self.env._("(included in your contract)")
+        detail = "\n".join([summary, *session_lines])
         profile = first.profile_id
         vals = {
             "product_id": profile.product_id.id,
@@ -1120,6 +1136,18 @@ class HelpdeskSession(models.Model):
         if profile.analytic_distribution:
             vals["analytic_distribution"] = profile.analytic_distribution
         return vals
+
+    def _get_invoice_line_detail(self):
+        """Date, consultant, actual and billed minutes of one session."""
+        self.ensure_one()
+        start = fields.Datetime.context_timestamp(self, self.date_start)
+        return self.env._(
+            "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
+            date=start.strftime("%Y-%m-%d %H:%M"),
+            consultant=self.user_id.name,
+            total=self.total_duration,
+            billed=self.billed_duration,
+        )
 
     def _release_from_invoice(self):
         """Sessions whose draft invoice line went away are to invoice again."""

@@ -152,19 +152,47 @@ class TestSessionInvoicing(InvoicingCase):
 
     def test_post_at_once_and_group_per_ticket(self):
         sessions = (
-            self._rated(self.ticket_a, 9, 50)
-            | self._rated(self.ticket_a, 11, 20)
+            self._rated(self.ticket_a, 11, 20)
+            | self._rated(self.ticket_a, 9, 50)
             | self._rated(self.ticket_a2, 14, 61)
         )
-        invoice = self._invoice(sessions, post=True, grouping="ticket")
+        invoice = self._invoice(sessions, post=True)
         self.assertEqual(invoice.state, "posted")
-        self.assertEqual(len(invoice.invoice_line_ids), 2)
+        self.assertEqual(len(invoice.invoice_line_ids), 2, "one line per ticket")
         self.assertEqual(invoice.amount_untaxed, sum(sessions.mapped("cost")))
         ticket_line = invoice.invoice_line_ids.filtered(
             lambda line: "HSB printer" in line.name
         )
-        self.assertIn("2 sessions", ticket_line.name)
         self.assertEqual(len(ticket_line.helpdesk_session_ids), 2)
+        # The line still details each session, in the order they happened.
+        lines = ticket_line.name.splitlines()
+        self.assertIn("HSB printer", lines[0])
+        self.assertEqual(lines[1], "2 sessions: 70 min, billed 120 min")
+        self.assertRegex(
+            lines[2], r"^- \d{4}-\d\d-\d\d 09:00, .*: 50 min, billed 60 min$"
+        )
+        self.assertRegex(
+            lines[3], r"^- \d{4}-\d\d-\d\d 11:00, .*: 20 min, billed 60 min$"
+        )
+        self.assertEqual(len(lines), 4)
+        # One creation note per invoice, logged in one batch.
+        self.assertIn(
+            "Invoice created from 3 support sessions.",
+            invoice.message_ids.mapped("body")[-1],
+        )
+
+    def test_group_per_session(self):
+        sessions = self._rated(self.ticket_a, 9, 50) | self._rated(
+            self.ticket_a, 11, 20
+        )
+        invoice = self._invoice(sessions, grouping="session")
+        self.assertEqual(len(invoice.invoice_line_ids), 2)
+        for session in sessions:
+            self.assertEqual(session.invoice_line_id.helpdesk_session_ids, session)
+            self.assertEqual(session.invoice_line_id.price_subtotal, session.cost)
+        self.assertIn(
+            "50 min, billed 60 min", sessions[0].invoice_line_id.name.splitlines()[1]
+        )
 
     def test_total_to_the_cent(self):
         self.hourly.write({"step_duration": 1, "step_cost": 0.37})
@@ -219,7 +247,7 @@ class TestSessionInvoicing(InvoicingCase):
     def test_line_removal_deletion_and_cancel_release_sessions(self):
         s1 = self._rated(self.ticket_a, 9, 50)
         s2 = self._rated(self.ticket_a, 11, 50)
-        invoice = self._invoice(s1 | s2)
+        invoice = self._invoice(s1 | s2, grouping="session")
         invoice.write({"invoice_line_ids": [Command.delete(s1.invoice_line_id.id)]})
         self.assertEqual(s1.state, "rated")
         self.assertFalse(s1.invoice_line_id)
@@ -290,7 +318,7 @@ class TestSessionInvoicing(InvoicingCase):
         with self.assertRaisesRegex(UserError, "Nothing to invoice"):
             self._invoice(included)
         self.company.helpdesk_invoice_show_included = True
-        invoice = self._invoice(included | billed)
+        invoice = self._invoice(included | billed, grouping="session")
         self.assertEqual(invoice.amount_untaxed, 0)
         self.assertEqual(len(invoice.invoice_line_ids), 2)
         self.assertIn("included in your contract", invoice.invoice_line_ids[0].name)

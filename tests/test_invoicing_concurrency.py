@@ -87,7 +87,9 @@ class TestInvoicingConcurrency(unittest.TestCase):
             lines = sessions.env["account.move.line"].search(
                 [("helpdesk_session_ids", "in", sessions.ids)]
             )
-            self.assertEqual(len(lines), 2)
+            # One ticket: one line for both sessions.
+            self.assertEqual(len(lines), 1)
+            self.assertEqual(lines.helpdesk_session_ids, sessions)
             self.assertEqual(sessions.invoice_id.amount_untaxed, 180)
 
     def test_second_user_is_refused_while_the_first_invoices(self):

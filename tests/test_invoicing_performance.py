@@ -31,14 +31,14 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
         self.env.invalidate_all()
         return sessions.with_user(self.billing_manager)
 
-    def _invoicing_queries(self, sessions):
+    def _invoicing_queries(self, sessions, grouping="ticket"):
         """Queries of invoicing ``sessions``, and of the INSERTs into
         account_move among them, from a cold record cache to the end of the
         transaction's pre-commit work."""
         self.env.invalidate_all()
         start = self.env.cr.sql_log_count
         with self.assertLogs("odoo.sql_db", "DEBUG") as logs:
-            sessions.action_create_invoices()
+            sessions.action_create_invoices(grouping=grouping)
             self.env.flush_all()
             self.env.cr.flush()
         count = self.env.cr.sql_log_count - start
@@ -47,16 +47,16 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
         ]
         return count, len(inserts)
 
-    def test_queries_do_not_grow_with_sessions(self):
+    def _assert_queries_do_not_grow(self, grouping):
         # Warm up the caches (access rights, rules, taxes, accounts).
         for first_day in (0, 5):
             self._invoicing_queries(
-                self._rated_sessions(self.ticket_a, 3, first_day=first_day)
+                self._rated_sessions(self.ticket_a, 3, first_day=first_day), grouping
             )
         small = self._rated_sessions(self.ticket_a, 5, first_day=10)
         large = self._rated_sessions(self.ticket_a, 50, first_day=20)
-        large_count, large_inserts = self._invoicing_queries(large)
-        small_count, small_inserts = self._invoicing_queries(small)
+        large_count, large_inserts = self._invoicing_queries(large, grouping)
+        small_count, small_inserts = self._invoicing_queries(small, grouping)
         # Ten times the sessions, the same queries (one more at most: an ORM
         # cache filled or not depending on the tests run before); linking one
         # line at a time cost queries per session.
@@ -64,11 +64,23 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
         self.assertEqual((small_inserts, large_inserts), (1, 1))
         self.assertEqual(set(large.mapped("state")), {"invoiced"})
         self.assertEqual(len(large.invoice_id), 1)
-        self.assertEqual(len(large.invoice_line_id), 50)
         self.assertEqual(large.invoice_id.amount_untaxed, sum(large.mapped("cost")))
+        return large
+
+    def test_queries_do_not_grow_with_sessions_per_session(self):
+        large = self._assert_queries_do_not_grow("session")
+        self.assertEqual(len(large.invoice_line_id), 50)
         for session in large:
             self.assertEqual(session.invoice_line_id.price_unit, session.cost)
             self.assertIn(session.ticket_id.name, session.invoice_line_id.name)
+
+    def test_queries_do_not_grow_with_sessions_per_ticket(self):
+        large = self._assert_queries_do_not_grow("ticket")
+        line = large.invoice_line_id
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.price_unit, sum(large.mapped("cost")))
+        # The ticket, the summary, then one line per session.
+        self.assertEqual(len(line.name.splitlines()), 2 + 50)
 
     def test_one_create_for_all_the_customers(self):
         self._invoicing_queries(self._rated_sessions(self.ticket_a, 3, first_day=0))

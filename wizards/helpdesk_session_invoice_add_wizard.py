@@ -15,10 +15,10 @@ class HelpdeskSessionInvoiceAddWizard(models.TransientModel):
     date_to = fields.Date(string="To")
     grouping = fields.Selection(
         selection=[
+            ("ticket", "One line per ticket, listing its sessions"),
             ("session", "One line per session"),
-            ("ticket", "One line per ticket"),
         ],
-        default="session",
+        default="ticket",
         required=True,
     )
     session_ids = fields.Many2many(

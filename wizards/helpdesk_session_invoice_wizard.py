@@ -17,10 +17,10 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
     session_count = fields.Integer(compute="_compute_session_count")
     grouping = fields.Selection(
         selection=[
+            ("ticket", "One line per ticket, listing its sessions"),
             ("session", "One line per session"),
-            ("ticket", "One line per ticket"),
         ],
-        default="session",
+        default="ticket",
         required=True,
     )
     post = fields.Boolean(string="Post the invoices at once")
