@@ -126,6 +126,19 @@ class AccountMove(models.Model):
         self.sudo().helpdesk_profile_id._recognize_deferred_revenue()
         return result
 
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        """Credit notes of a pack or recharge invoice belong to its
+        subscription too: its invoices and deferred revenue include them."""
+        reverses = super()._reverse_moves(default_values_list, cancel=cancel)
+        for profile, moves in (
+            reverses.sudo()
+            .filtered(lambda m: m.reversed_entry_id.helpdesk_profile_id)
+            .grouped(lambda m: m.reversed_entry_id.helpdesk_profile_id)
+            .items()
+        ):
+            moves.helpdesk_profile_id = profile
+        return reverses
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         for credit_note in posted.filtered(
@@ -135,6 +148,11 @@ class AccountMove(models.Model):
             sessions = invoice.sudo().invoice_line_ids.helpdesk_session_ids
             if sessions and credit_note._is_full_credit_of(invoice):
                 sessions._apply_credit_note(credit_note)
+        # A credit note on a pack or recharge invoice takes back deferred
+        # revenue: what was recognized of it goes back too.
+        posted.filtered(
+            lambda m: m.move_type == "out_refund"
+        ).reversed_entry_id.sudo().helpdesk_profile_id._recognize_deferred_revenue()
         return posted
 
     def _is_full_credit_of(self, invoice):

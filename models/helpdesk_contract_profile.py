@@ -842,7 +842,9 @@ class HelpdeskContractProfile(models.Model):
         "company_id.helpdesk_deferred_account_id",
         "company_id.helpdesk_deferred_journal_id",
         "pack_invoice_id.line_ids.balance",
+        "pack_invoice_id.reversal_move_ids.state",
         "recharge_ids.invoice_id.line_ids.balance",
+        "recharge_ids.invoice_id.reversal_move_ids.state",
         "deferred_recognized_amount",
     )
     def _compute_deferred_amounts(self):
@@ -1058,15 +1060,21 @@ class HelpdeskContractProfile(models.Model):
     def _deferred_layers(self):
         """The subscription's blocks of hours, first in, first out: the pack,
         then the recharges by date. Each is worth what its invoice credited to
-        the deferred account; one without (not invoiced, cancelled, invoiced
-        outside the deferral) is worth 0 but keeps its place."""
+        the deferred account, less what its posted credit notes took back; one
+        without (not invoiced, cancelled, invoiced outside the deferral) is
+        worth 0 but keeps its place."""
         self.ensure_one()
         account = self.company_id.helpdesk_deferred_account_id
 
         def deferred_value(invoice):
             if not account or not invoice or invoice.state == "cancel":
                 return 0.0
-            lines = invoice.line_ids.filtered(lambda line: line.account_id == account)
+            credit_notes = invoice.reversal_move_ids.filtered(
+                lambda move: move.state == "posted"
+            )
+            lines = (invoice | credit_notes).line_ids.filtered(
+                lambda line: line.account_id == account
+            )
             return -sum(lines.mapped("balance"))
 
         layers = [

@@ -364,3 +364,33 @@ class TestDeferredRevenue(SupportAccountingCase):
         self.assertEqual(self.profile.deferred_recognized_amount, 0.0)
         self.assertEqual(self._deferred_balance(self.profile), 0.0)
         self.assertEqual(self.profile.deferred_remaining_amount, 0.0)
+
+    def test_full_credit_note_takes_its_value_back(self):
+        self._invoice_and_post()
+        self._rate(self._session(9, 60))
+        self.assertEqual(self.profile.deferred_recognized_amount, 80.0)
+        credit_note = self.profile.pack_invoice_id._reverse_moves()
+        self.assertIn(credit_note, self.profile.invoice_ids)
+        credit_note.action_post()
+        self.assertEqual(self.profile.deferred_recognized_amount, 0.0)
+        self.assertEqual(self._deferred_balance(self.profile), 0.0)
+        self.assertEqual(self.profile.deferred_remaining_amount, 0.0)
+        # The recognized 80.00 went back from income to deferred revenue.
+        back = self._entries()[-1].line_ids.filtered(
+            lambda line: line.account_id == self.deferred_account
+        )
+        self.assertEqual(back.credit, 80.0)
+
+    def test_partial_credit_note_lowers_the_value_of_the_hours(self):
+        self._invoice_and_post()
+        self._rate(self._session(9, 60))  # 1 h of the 10 h pack
+        credit_note = self.profile.pack_invoice_id._reverse_moves()
+        credit_note.invoice_line_ids.price_unit = 400.0  # half the pack back
+        credit_note.action_post()
+        # The 10 h are now worth 400.00, 40.00 an hour: 1 h recognized.
+        self.assertEqual(self.profile.deferred_recognized_amount, 40.0)
+        self.assertEqual(self._deferred_balance(self.profile), 360.0)
+        self.assertEqual(self.profile.deferred_remaining_amount, 360.0)
+        self._rate(self._session(11, 60))
+        self.assertEqual(self._deferred_balance(self.profile), 320.0)
+        self.assertEqual(self.profile.deferred_remaining_amount, 320.0)
