@@ -73,13 +73,14 @@ test: requirements db conf
 		--odoo-config $(CONF) --odoo-database $(TEST_DB) --odoo-http \
 		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
 
-# Time the rating of 10,000 sessions in a fresh $(BENCH_DB) (rolled back).
+# Time rating and invoicing 10,000 sessions, and Odoo's own invoicing of as
+# many timesheet lines, in a fresh $(BENCH_DB) (rolled back).
 bench: requirements db conf
 	@$(PYTHON) tools/db.py $(CONF) drop $(BENCH_DB)
 	@# sale_timesheet (not a dependency) for Odoo's own invoicing path.
 	$(ODOO) -d $(BENCH_DB) -i $(MODULE),sale_timesheet --stop-after-init --log-level=warn
 	$(PYTHON) tools/bench_rating.py $(CONF) $(BENCH_DB)
-	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB) --odoo-volume 2000
+	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB)
 
 lint: requirements
 	$(PYTHON) -m ruff check .
