@@ -139,6 +139,19 @@ def main():
             f"{BASE}/odoo/action-helpdesk_session_billing.helpdesk_scope_rule_action"
         )
         browser.shoot(rules, "scope_rules")
+        invoice = rpc(
+            "account.move",
+            "search",
+            [("invoice_line_ids.helpdesk_session_ids", "!=", False)],
+            0,
+            1,
+            "id desc",
+        )
+        if invoice:
+            browser.shoot(
+                f"{BASE}/odoo/action-account.action_move_out_invoice_type/{invoice[0]}",
+                "invoice",
+            )
     finally:
         browser.close()
 
