@@ -8,3 +8,4 @@ from . import helpdesk_session
 from . import helpdesk_ticket
 from . import account_move
 from . import account_move_line
+from . import account_analytic_distribution_model

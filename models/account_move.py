@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .account_analytic_distribution_model import AnalyticDistributionCache
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -102,7 +104,9 @@ class AccountMove(models.Model):
             )
         line_groups = sessions._get_invoice_line_groups(grouping)
         before = self.invoice_line_ids
-        self.sudo().write(
+        self.sudo().with_context(
+            helpdesk_distribution_cache=AnalyticDistributionCache()
+        ).write(
             {
                 "invoice_line_ids": [
                     fields.Command.create(group._prepare_invoice_line_vals())

@@ -7,6 +7,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
 from ..core.timeline import union_seconds
+from .account_analytic_distribution_model import AnalyticDistributionCache
 
 # Seconds of clock skew tolerated between the browser and the server before a
 # session is said to be in the future.
@@ -997,8 +998,11 @@ class HelpdeskSession(models.Model):
                 default_move_type="out_invoice",
                 helpdesk_session_locked_write=True,
                 mail_create_nolog=True,
+                helpdesk_distribution_cache=AnalyticDistributionCache(),
             )
             .create(vals_list)
+            # Nothing of the creation context goes further than the creation.
+            .with_env(self.env(su=True))
         )
         invoices._message_log_batch(
             bodies={

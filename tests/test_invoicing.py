@@ -125,6 +125,30 @@ class TestSessionInvoicing(InvoicingCase):
         invoice_a.action_post()
         self.assertEqual(invoice_a.state, "posted")
 
+    def test_distribution_models_apply_per_customer(self):
+        # Without a distribution on the profile, Odoo's analytic distribution
+        # models decide, customer by customer, even within one batch.
+        self.hourly.analytic_distribution = False
+        account_a = self.env["account.analytic.account"].create(
+            {"name": "HSB customer A", "plan_id": self.analytic_plan.id}
+        )
+        self.env["account.analytic.distribution.model"].create(
+            {
+                "partner_id": self.partner_a.id,
+                "analytic_distribution": {str(account_a.id): 100},
+            }
+        )
+        a1 = self._rated(self.ticket_a, 9, 50)
+        a2 = self._rated(self.ticket_a2, 11, 20)
+        b1 = self._rated(self.ticket_b, 14, 30)
+        self._invoice(a1 | a2 | b1, grouping="session")
+        for session in a1 | a2:
+            self.assertEqual(
+                session.invoice_line_id.analytic_distribution,
+                {str(account_a.id): 100},
+            )
+        self.assertFalse(b1.invoice_line_id.analytic_distribution)
+
     def test_never_twice_by_clicking_again(self):
         session = self._rated(self.ticket_a, 9, 50)
         self._invoice(session)

@@ -74,6 +74,14 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
             self.assertEqual(session.invoice_line_id.price_unit, session.cost)
             self.assertIn(session.ticket_id.name, session.invoice_line_id.name)
 
+    def test_queries_do_not_grow_without_profile_distribution(self):
+        # Odoo then looks its analytic distribution models up for each line:
+        # lines of the same customer and product share one lookup.
+        self.hourly.analytic_distribution = False
+        large = self._assert_queries_do_not_grow("session")
+        self.assertEqual(len(large.invoice_line_id), 50)
+        self.assertFalse(any(large.invoice_line_id.mapped("analytic_distribution")))
+
     def test_queries_do_not_grow_with_sessions_per_ticket(self):
         large = self._assert_queries_do_not_grow("ticket")
         line = large.invoice_line_id
