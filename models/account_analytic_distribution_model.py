@@ -31,6 +31,10 @@ class AccountAnalyticDistributionModel(models.Model):
         if not isinstance(cache, AnalyticDistributionCache):
             return super()._get_distribution(vals)
         key = cache.key(vals)
-        if key not in cache.distributions:
+        try:
+            known = key in cache.distributions
+        except TypeError:  # arguments another module made unhashable
+            return super()._get_distribution(vals)
+        if not known:
             cache.distributions[key] = super()._get_distribution(vals)
         return dict(cache.distributions[key])
