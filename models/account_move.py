@@ -114,11 +114,9 @@ class AccountMove(models.Model):
                 ]
             }
         )
-        new_lines = (self.invoice_line_ids - before).sorted("id")
-        session_lines = {}
-        for line, group in zip(new_lines, line_groups, strict=True):
-            session_lines.update(dict.fromkeys(group.ids, line))
-        sessions._link_invoice_lines(session_lines)
+        sessions._link_invoice_lines(
+            (self.invoice_line_ids - before).sorted("id"), line_groups
+        )
 
     # ------------------------------------------------------------------
     # Business: cancel and credit notes

@@ -9,6 +9,13 @@ from odoo.tools import SQL
 from ..core.timeline import union_seconds
 from .account_analytic_distribution_model import AnalyticDistributionCache
 
+# How the sessions of an invoice make its lines (the default first), offered
+# by both invoicing wizards.
+INVOICE_LINE_GROUPINGS = [
+    ("ticket", "One line per ticket, listing its sessions"),
+    ("session", "One line per session"),
+]
+
 # Seconds of clock skew tolerated between the browser and the server before a
 # session is said to be in the future.
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -1015,12 +1022,12 @@ class HelpdeskSession(models.Model):
                 )
             }
         )
-        session_lines = {}
-        for invoice, invoice_line_groups in zip(invoices, line_groups, strict=True):
-            lines = invoice.invoice_line_ids.sorted("id")
-            for line, line_sessions in zip(lines, invoice_line_groups, strict=True):
-                session_lines.update(dict.fromkeys(line_sessions.ids, line))
-        sessions._link_invoice_lines(session_lines)
+        sessions._link_invoice_lines(
+            self.env["account.move.line"].concat(
+                *(invoice.invoice_line_ids.sorted("id") for invoice in invoices)
+            ),
+            [group for invoice_groups in line_groups for group in invoice_groups],
+        )
         return invoices.sudo(False)
 
     def _get_invoice_line_amounts(self, company):
@@ -1034,9 +1041,15 @@ class HelpdeskSession(models.Model):
         amount = -currency.round(sum(self.mapped("cost")))
         return {"amount_currency": amount, "balance": amount}
 
-    def _link_invoice_lines(self, session_lines):
-        """Link each session of ``self`` to its line in ``session_lines``
-        (session id: invoice line) and mark them invoiced, in one update."""
+    def _link_invoice_lines(self, lines, line_groups):
+        """Link the sessions of each of ``line_groups`` to the invoice line at
+        the same place in ``lines`` (made from that group, in that order) and
+        mark them invoiced, in one update."""
+        session_lines = {
+            session_id: line
+            for line, group in zip(lines, line_groups, strict=True)
+            for session_id in group.ids
+        }
         self.flush_recordset()
         self.env.execute_query(
             SQL(

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 
+from ..models.helpdesk_session import INVOICE_LINE_GROUPINGS
+
 
 class HelpdeskSessionInvoiceAddWizard(models.TransientModel):
     """The "Add support sessions" button of a draft customer invoice."""
@@ -14,12 +16,7 @@ class HelpdeskSessionInvoiceAddWizard(models.TransientModel):
     date_from = fields.Date(string="From")
     date_to = fields.Date(string="To")
     grouping = fields.Selection(
-        selection=[
-            ("ticket", "One line per ticket, listing its sessions"),
-            ("session", "One line per session"),
-        ],
-        default="ticket",
-        required=True,
+        selection=INVOICE_LINE_GROUPINGS, default="ticket", required=True
     )
     session_ids = fields.Many2many(
         comodel_name="helpdesk.session",

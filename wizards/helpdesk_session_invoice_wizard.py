@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.helpdesk_session import INVOICE_LINE_GROUPINGS
+
 
 class HelpdeskSessionInvoiceWizard(models.TransientModel):
     """Batch invoicing of rated sessions (session list, rating wizard)."""
@@ -16,12 +18,7 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
     )
     session_count = fields.Integer(compute="_compute_session_count")
     grouping = fields.Selection(
-        selection=[
-            ("ticket", "One line per ticket, listing its sessions"),
-            ("session", "One line per session"),
-        ],
-        default="ticket",
-        required=True,
+        selection=INVOICE_LINE_GROUPINGS, default="ticket", required=True
     )
     post = fields.Boolean(string="Post the invoices at once")
 
