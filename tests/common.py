@@ -1,8 +1,11 @@
+import unittest
 from datetime import datetime, timedelta
 
+from odoo import SUPERUSER_ID, api
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.fields import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.modules.registry import Registry
+from odoo.tests import TransactionCase, get_db_name, new_test_user
 
 
 class SupportBillingCase(TransactionCase):
@@ -272,3 +275,36 @@ class SupportAccountingCase(AccountTestInvoicingCommon):
             ]
         )
         return self.company.currency_id.round(-sum(lines.mapped("balance")))
+
+
+class TwoConnectionsCase(unittest.TestCase):
+    """Two users at the same moment, on two real database connections: the
+    data is committed, so each test cleans up after itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    @staticmethod
+    def _create_ticket_sessions(env, partner, name):
+        """A ticket of ``partner`` and two 45-minute sessions on it, two
+        hours apart."""
+        ticket = env["helpdesk.ticket"].create(
+            {"name": name, "description": "<p>x</p>", "partner_id": partner.id}
+        )
+        start = datetime(2025, 5, 5, 9)
+        sessions = env["helpdesk.session"].create(
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "date_start": start + timedelta(hours=hour),
+                    "date_end": start + timedelta(hours=hour, minutes=45),
+                }
+                for hour in (0, 2)
+            ]
+        )
+        return ticket, sessions
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})

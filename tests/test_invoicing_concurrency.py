@@ -1,28 +1,20 @@
 """Two billing users invoicing the same sessions at the same moment, on two
 real database connections (committed data, cleaned up afterwards)."""
 
-import unittest
-from datetime import datetime, timedelta
-
 from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import get_db_name, tagged
+from odoo.tests import tagged
+
+from .common import TwoConnectionsCase
 
 
 @tagged("post_install", "-at_install")
-class TestInvoicingConcurrency(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-
+class TestInvoicingConcurrency(TwoConnectionsCase):
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = self._env(cr)
             if not env.company.chart_template:
                 self.skipTest("the test database's company has no chart of accounts")
             partner = env["res.partner"].create(
@@ -37,23 +29,8 @@ class TestInvoicingConcurrency(unittest.TestCase):
                     "partner_ids": [(4, partner.id)],
                 }
             )
-            ticket = env["helpdesk.ticket"].create(
-                {
-                    "name": "HSB concurrent",
-                    "description": "<p>x</p>",
-                    "partner_id": partner.id,
-                }
-            )
-            start = datetime(2025, 5, 5, 9)
-            sessions = env["helpdesk.session"].create(
-                [
-                    {
-                        "ticket_id": ticket.id,
-                        "date_start": start + timedelta(hours=hour),
-                        "date_end": start + timedelta(hours=hour, minutes=45),
-                    }
-                    for hour in (0, 2)
-                ]
+            ticket, sessions = self._create_ticket_sessions(
+                env, partner, "HSB concurrent"
             )
             sessions.action_rate()
             self.ids = {
@@ -66,9 +43,7 @@ class TestInvoicingConcurrency(unittest.TestCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            env = api.Environment(
-                cr, SUPERUSER_ID, {"helpdesk_session_locked_write": True}
-            )
+            env = self._env(cr)(context={"helpdesk_session_locked_write": True})
             sessions = env["helpdesk.session"].browse(self.ids["sessions"])
             sessions.invoice_id.unlink()
             sessions.unlink()
@@ -77,8 +52,7 @@ class TestInvoicingConcurrency(unittest.TestCase):
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
     def _sessions(self, cr):
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        return env["helpdesk.session"].browse(self.ids["sessions"])
+        return self._env(cr)["helpdesk.session"].browse(self.ids["sessions"])
 
     def _assert_on_one_invoice(self):
         with self.registry.cursor() as cr:

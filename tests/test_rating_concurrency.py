@@ -1,28 +1,20 @@
 """Two billing users rating sessions of one subscription at the same moment,
 on two real database connections (committed data, cleaned up afterwards)."""
 
-import unittest
-from datetime import datetime, timedelta
-
 from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import get_db_name, tagged
+from odoo.tests import tagged
+
+from .common import TwoConnectionsCase
 
 
 @tagged("post_install", "-at_install")
-class TestRatingConcurrency(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-
+class TestRatingConcurrency(TwoConnectionsCase):
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = self._env(cr)
             partner = env["res.partner"].create(
                 {"name": "HSB Concurrent Co", "is_company": True}
             )
@@ -44,23 +36,8 @@ class TestRatingConcurrency(unittest.TestCase):
                     "overage_profile_id": overage.id,
                 }
             )
-            ticket = env["helpdesk.ticket"].create(
-                {
-                    "name": "HSB concurrent ticket",
-                    "description": "<p>x</p>",
-                    "partner_id": partner.id,
-                }
-            )
-            start = datetime(2025, 5, 5, 9)
-            sessions = env["helpdesk.session"].create(
-                [
-                    {
-                        "ticket_id": ticket.id,
-                        "date_start": start + timedelta(hours=hour),
-                        "date_end": start + timedelta(hours=hour, minutes=45),
-                    }
-                    for hour in (0, 2)
-                ]
+            ticket, sessions = self._create_ticket_sessions(
+                env, partner, "HSB concurrent ticket"
             )
             self.ids = {
                 "partner": partner.id,
@@ -73,16 +50,11 @@ class TestRatingConcurrency(unittest.TestCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            env = api.Environment(
-                cr, SUPERUSER_ID, {"helpdesk_session_locked_write": True}
-            )
+            env = self._env(cr)(context={"helpdesk_session_locked_write": True})
             env["helpdesk.session"].browse(self.ids["sessions"]).unlink()
             env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
             env["helpdesk.contract.profile"].browse(self.ids["profiles"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
-
-    def _env(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})
 
     def _session(self, env, index):
         return env["helpdesk.session"].browse(self.ids["sessions"][index])
