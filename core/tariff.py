@@ -14,7 +14,7 @@ what is left; without one the balance goes negative.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 PAY_PER_USE = "pay_per_use"
 SUBSCRIPTION = "subscription"
@@ -65,6 +65,16 @@ class Tariff:
         else:
             problems.append(("unknown_billing_type", "billing_type"))
         return problems
+
+
+# The figures a tariff is made of: the contract profile's fields of the same
+# names, and what a rated session stores.
+TARIFF_FIGURES = tuple(figure.name for figure in fields(Tariff))
+
+
+def format_hours(hours):
+    """Hours for a label: two decimals at most, no trailing zeros (7.5, 10)."""
+    return f"{hours:.2f}".rstrip("0").rstrip(".")
 
 
 def _check_minutes(minutes):

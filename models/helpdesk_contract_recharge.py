@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..core.tariff import format_hours
+
 
 class HelpdeskContractRecharge(models.Model):
     _name = "helpdesk.contract.recharge"
@@ -69,11 +71,10 @@ class HelpdeskContractRecharge(models.Model):
 
     def _get_invoice_label(self):
         self.ensure_one()
-        hours = f"{self.hours:.2f}".rstrip("0").rstrip(".")
         return self.env._(
             "%(name)s: recharge of %(hours)s hours (%(date)s)",
             name=self.profile_id.name,
-            hours=hours,
+            hours=format_hours(self.hours),
             date=self.date,
         )
 

@@ -9,29 +9,12 @@ from odoo.tools import SQL, html2plaintext
 
 from ..core import scope as engine
 
-# Rule fields whose change reclassifies the draft sessions.
-SCOPE_FIELDS = {
-    "active",
-    "sequence",
-    "company_id",
-    "outcome",
-    "category_ids",
-    "tag_ids",
-    "team_ids",
-    "channel_ids",
-    "priority",
-    "keywords",
-    "profile_ids",
-    "grace_days",
-    "monthly_allowance_hours",
-    "repeat_days",
-}
-
 
 class HelpdeskScopeRule(models.Model):
     _name = "helpdesk.scope.rule"
     _description = "Support scope rule"
-    _inherit = ["mail.thread"]
+    # Draft sessions follow the rules (SCOPE_TRIGGERS).
+    _inherit = ["mail.thread", "helpdesk.scope.source.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -194,39 +177,6 @@ class HelpdeskScopeRule(models.Model):
                         name=rule.name,
                     )
                 )
-
-    # ------------------------------------------------------------------
-    # CRUD: draft sessions follow the rules
-    # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        rules._reapply_to_draft_sessions(rules.company_id)
-        return rules
-
-    def write(self, vals):
-        companies = self.company_id
-        result = super().write(vals)
-        if set(vals) & SCOPE_FIELDS:
-            self._reapply_to_draft_sessions(companies | self.company_id)
-        return result
-
-    def unlink(self):
-        companies = self.company_id
-        result = super().unlink()
-        self._reapply_to_draft_sessions(companies)
-        return result
-
-    @api.model
-    def _reapply_to_draft_sessions(self, companies):
-        """Rules changed: reclassify the draft sessions of ``companies`` (rated
-        and invoiced sessions keep their scope)."""
-        sessions = (
-            self.env["helpdesk.session"]
-            .sudo()
-            .search([("state", "=", "draft"), ("company_id", "in", companies.ids)])
-        )
-        sessions._apply_scope_rules()
 
     # ------------------------------------------------------------------
     # Actions

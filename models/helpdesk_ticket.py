@@ -1,22 +1,11 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-# Ticket fields scope rules look at.
-TICKET_SCOPE_FIELDS = {
-    "category_id",
-    "tag_ids",
-    "team_id",
-    "channel_id",
-    "priority",
-    "name",
-    "description",
-    "partner_id",
-    "company_id",
-}
-
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    # What a ticket says decides the scope of its draft sessions.
+    _inherit = ["helpdesk.ticket", "helpdesk.scope.source.mixin"]
+    _name = "helpdesk.ticket"
 
     session_ids = fields.One2many(
         comodel_name="helpdesk.session", inverse_name="ticket_id", string="Sessions"
@@ -94,18 +83,6 @@ class HelpdeskTicket(models.Model):
                 ],
             )
         return domain if operator == "in" else ~domain
-
-    # ------------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------------
-    def write(self, vals):
-        result = super().write(vals)
-        if TICKET_SCOPE_FIELDS & set(vals):
-            # What the ticket says decides the scope of its draft sessions.
-            self.env["helpdesk.session"].sudo().search(
-                [("ticket_id", "in", self.ids), ("state", "=", "draft")]
-            )._apply_scope_rules()
-        return result
 
     # ------------------------------------------------------------------
     # Actions

@@ -2,7 +2,9 @@ from odoo import fields, models
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    # The default scope and profile decide the scope of unmatched sessions.
+    _inherit = ["res.company", "helpdesk.scope.source.mixin"]
+    _name = "res.company"
 
     helpdesk_billing_product_id = fields.Many2one(
         comodel_name="product.product",
@@ -44,12 +46,6 @@ class ResCompany(models.Model):
         string="Email the customer on low balance",
         help="Also send the customer the low-balance email offering a recharge.",
     )
-
-    def write(self, vals):
-        result = super().write(vals)
-        if "helpdesk_scope_default_outcome" in vals:
-            self.env["helpdesk.scope.rule"]._reapply_to_draft_sessions(self)
-        return result
 
     helpdesk_invoice_show_included = fields.Boolean(
         string="Show included sessions on invoices",

@@ -2,7 +2,9 @@ from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    # A customer's tags and contract start decide the scope of its sessions.
+    _inherit = ["res.partner", "helpdesk.scope.source.mixin"]
+    _name = "res.partner"
 
     helpdesk_profile_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
@@ -116,15 +118,3 @@ class ResPartner(models.Model):
             "view_mode": "form",
             "res_id": self.helpdesk_profile_id.id,
         }
-
-    def write(self, vals):
-        result = super().write(vals)
-        if "helpdesk_contract_start" in vals:
-            # A new contract start moves the grace period of the scope rules.
-            self.env["helpdesk.session"].sudo().search(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("state", "=", "draft"),
-                ]
-            )._apply_scope_rules()
-        return result

@@ -308,3 +308,11 @@ class TwoConnectionsCase(unittest.TestCase):
 
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
+
+    @staticmethod
+    def _delete_sessions(sessions):
+        """Clean up committed sessions the way a user would: deleting their
+        draft invoices releases them, unrating makes them drafts again."""
+        sessions.invoice_id.unlink()
+        sessions.filtered(lambda s: s.state == "rated")._change_state("draft")
+        sessions.unlink()

@@ -168,9 +168,7 @@ class TestSessionInvoicing(InvoicingCase):
             "out_invoice", self.partner_a, products=self.product_a
         )
         with self.assertRaisesRegex(UserError, "already on invoice"):
-            session.with_context(helpdesk_session_locked_write=True).write(
-                {"invoice_line_id": other.invoice_line_ids[0].id}
-            )
+            session.write({"invoice_line_id": other.invoice_line_ids[0].id})
         with self.assertRaisesRegex(UserError, "Nothing to invoice"):
             other._add_support_sessions(session)
 
@@ -234,12 +232,12 @@ class TestSessionInvoicing(InvoicingCase):
 
     def test_add_from_the_invoice_screen(self):
         early = self._rated(self.ticket_a, 9, 50)
-        late = self._rated(self.ticket_a2, 9, 50)
-        late.with_context(helpdesk_session_locked_write=True).write(
-            {
-                "date_start": self.DAY + timedelta(days=20),
-                "date_end": self.DAY + timedelta(days=20, minutes=50),
-            }
+        late = self._rated(
+            self.ticket_a2,
+            9,
+            50,
+            date_start=self.DAY + timedelta(days=20),
+            date_end=self.DAY + timedelta(days=20, minutes=50),
         )
         other_customer = self._rated(self.ticket_b, 9, 50)
         invoice = self.init_invoice(

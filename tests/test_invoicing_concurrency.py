@@ -43,10 +43,8 @@ class TestInvoicingConcurrency(TwoConnectionsCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            env = self._env(cr)(context={"helpdesk_session_locked_write": True})
-            sessions = env["helpdesk.session"].browse(self.ids["sessions"])
-            sessions.invoice_id.unlink()
-            sessions.unlink()
+            env = self._env(cr)
+            self._delete_sessions(env["helpdesk.session"].browse(self.ids["sessions"]))
             env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
             env["helpdesk.contract.profile"].browse(self.ids["profile"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()

@@ -171,7 +171,7 @@ class TestUnrate(RatingCase):
     def test_invoiced_session_cannot_be_unrated(self):
         session = self._session(self._at(9), 40)
         self._rate(session)
-        session.with_context(helpdesk_session_locked_write=True).state = "invoiced"
+        session._change_state("invoiced")
         with self.assertRaisesRegex(UserError, "credit note"):
             session.with_user(self.billing_manager).action_unrate(reason="oops")
 

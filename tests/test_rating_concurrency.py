@@ -50,8 +50,8 @@ class TestRatingConcurrency(TwoConnectionsCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            env = self._env(cr)(context={"helpdesk_session_locked_write": True})
-            env["helpdesk.session"].browse(self.ids["sessions"]).unlink()
+            env = self._env(cr)
+            self._delete_sessions(env["helpdesk.session"].browse(self.ids["sessions"]))
             env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
             env["helpdesk.contract.profile"].browse(self.ids["profiles"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()

@@ -73,9 +73,7 @@ class TestScopeRules(SupportBillingCase):
         """Freeze sessions as rating does (the rating code applies the rules
         first, then locks the sessions)."""
         sessions._apply_scope_rules()
-        sessions.with_context(helpdesk_session_locked_write=True).write(
-            {"state": "rated"}
-        )
+        sessions._change_state("rated")
 
     def assertScope(self, session, scope, rule=None, included=None, billable=None):
         self.assertEqual(session.scope, scope, session.scope_reason)
@@ -186,6 +184,38 @@ class TestScopeRules(SupportBillingCase):
         self.assertScope(session, "billable")
         self.ticket.category_id = self.cat_hardware
         self.assertScope(session, "included", rule)
+
+    def test_profile_and_assignment_changes_reclassify_draft_sessions(self):
+        """Draft sessions follow the profile in force as it changes, without
+        waiting for rating: a new profile, a changed period, a customer tag."""
+        gold = self._pay_per_use(name="Gold")
+        rule = self._rule(profile_ids=[Command.link(gold.id)])
+        session = self._session()
+        rated = self._session(DAY + timedelta(hours=2))
+        self.assertScope(session, "billable")
+        self._rate(rated)
+        # A customer named on the profile.
+        gold.partner_ids = [Command.link(self.customer.id)]
+        self.assertScope(session, "included", rule)
+        # The profile's period no longer covers the session.
+        gold.date_start = DAY.date() + timedelta(days=1)
+        self.assertScope(session, "billable")
+        gold.date_start = False
+        self.assertScope(session, "included", rule)
+        gold.partner_ids = [Command.clear()]
+        self.assertScope(session, "billable")
+        # A tag of the customer reaching the profile.
+        tag = self.env["res.partner.category"].create({"name": "HSB gold"})
+        gold.partner_category_ids = [Command.link(tag.id)]
+        self.assertScope(session, "billable")
+        self.customer.category_id = [Command.link(tag.id)]
+        self.assertScope(session, "included", rule)
+        # The tag leaves the profile: back to billable.
+        gold.partner_category_ids = [Command.clear()]
+        self.assertScope(session, "billable")
+        # Rated sessions keep the scope they were rated with throughout.
+        self.assertScope(rated, "billable")
+        self.assertEqual(rated.state, "rated")
 
     def test_consultant_sessions_are_classified(self):
         rule = self._rule()

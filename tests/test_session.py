@@ -168,27 +168,59 @@ class TestSession(SessionCase):
     # ------------------------------------------------------------------
     def test_rated_session_is_locked(self):
         session = self._session(self._at(9), 30, note="Done")
-        session.with_context(helpdesk_session_locked_write=True).state = "rated"
+        session._change_state("rated")
+        # Context keys a client could send (the old bookkeeping key among
+        # them) unlock nothing.
+        contexts = [{}, {"helpdesk_session_locked_write": True}]
+        contexts.append({"helpdesk_ledger_write": True})
         for user in (self.agent, self.billing_manager):
-            locked = session.with_user(user)
-            with self.assertRaisesRegex(UserError, "rated"), self.cr.savepoint():
-                locked.write({"extra_duration": 15})
-            with self.assertRaisesRegex(UserError, "rated"), self.cr.savepoint():
-                locked.unlink()
-        with self.assertRaisesRegex(UserError, "invoiced"), self.cr.savepoint():
-            session.with_context(helpdesk_session_locked_write=True).state = "invoiced"
-            session.note = "Changed"
+            for context in contexts:
+                locked = session.with_user(user).with_context(**context)
+                with self.assertRaisesRegex(UserError, "rated"), self.cr.savepoint():
+                    locked.write({"extra_duration": 15})
+                with self.assertRaisesRegex(UserError, "rated"), self.cr.savepoint():
+                    locked.unlink()
+                with (
+                    self.assertRaisesRegex(UserError, "state changes only"),
+                    self.cr.savepoint(),
+                ):
+                    locked.write({"state": "draft"})
         session.invalidate_recordset()
         self.assertTrue(session.exists())
         self.assertEqual(session.extra_duration, 0)
         self.assertEqual(session.note, "Done")
         self.assertEqual(session.state, "rated")
-        # Rating and invoicing code keep their own bookkeeping.
-        session.with_context(helpdesk_session_locked_write=True).write(
-            {"state": "draft"}
-        )
+        # The transitions are the way back.
+        session._change_state("draft")
         session.extra_duration = 5
         self.assertEqual(session.total_duration, 35)
+
+    def test_state_moves_only_along_the_life_cycle(self):
+        session = self._session(self._at(9), 30)
+        for target in ("invoiced", "credited"):
+            with self.assertRaisesRegex(UserError, "cannot become"):
+                session._change_state(target)
+        session._change_state("rated")
+        session._change_state("invoiced")
+        with self.assertRaisesRegex(UserError, "cannot become"):
+            session._change_state("draft")
+        session._change_state("credited")
+        for target in ("draft", "rated", "invoiced"):
+            with self.assertRaisesRegex(UserError, "cannot become"):
+                session._change_state(target)
+        self.assertEqual(session.state, "credited")
+
+    def test_sessions_are_created_to_rate(self):
+        for user in (self.agent, self.billing_manager):
+            with self.assertRaisesRegex(UserError, "created to rate"):
+                self.Session.with_user(user).create(
+                    {
+                        "ticket_id": self.ticket.id,
+                        "date_start": self._at(9),
+                        "date_end": self._at(10),
+                        "state": "rated",
+                    }
+                )
 
     # ------------------------------------------------------------------
     # Access

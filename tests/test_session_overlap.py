@@ -132,7 +132,7 @@ class TestSessionOverlap(SessionCase):
         running = self._session(self._at(11), timer_state="running")
         self._assert_merge_refused(first | running, "Stop the running timers")
         rated = self._session(self._at(12), 30)
-        rated.with_context(helpdesk_session_locked_write=True).state = "rated"
+        rated._change_state("rated")
         self._assert_merge_refused(first | rated, "rated")
         self._assert_merge_refused(rated | first, "rated")
 

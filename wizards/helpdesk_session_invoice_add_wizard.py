@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 
-from ..models.helpdesk_session import INVOICE_LINE_GROUPINGS
+from ..models.helpdesk_session_invoicing import INVOICE_LINE_GROUPINGS
 
 
 class HelpdeskSessionInvoiceAddWizard(models.TransientModel):

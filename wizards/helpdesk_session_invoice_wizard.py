@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..models.helpdesk_session import INVOICE_LINE_GROUPINGS
+from ..models.helpdesk_session_invoicing import INVOICE_LINE_GROUPINGS
 
 
 class HelpdeskSessionInvoiceWizard(models.TransientModel):

@@ -1,0 +1,362 @@
+"""Subscriptions: prepaid hours, their balance, and their invoices.
+
+The balance is the pack plus the recharges less what rated sessions consumed
+(``consumed_minutes``, updated under a row lock by rating). This file also
+owns the low-balance warning and the pack and recharge invoices; their
+deferred revenue is ``helpdesk_contract_profile_deferred.py``'s.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import LockError, UserError
+from odoo.fields import Command
+
+from ..core.tariff import format_hours
+
+
+class HelpdeskContractProfile(models.Model):
+    _inherit = "helpdesk.contract.profile"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    recharge_ids = fields.One2many(
+        comodel_name="helpdesk.contract.recharge",
+        inverse_name="profile_id",
+        string="Recharges",
+    )
+    recharged_hours = fields.Float(
+        compute="_compute_recharged_hours", store=True, digits=(16, 2)
+    )
+    consumed_minutes = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Minutes taken from the balance by rated sessions. Rating updates it "
+        "under a row lock, so concurrent ratings never consume twice.",
+    )
+    consumed_hours = fields.Float(
+        compute="_compute_balance",
+        digits=(16, 2),
+        help="Hours taken from the balance by rated sessions.",
+    )
+    low_balance_notified = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The salesperson was told the balance ran low; reset when it rises "
+        "above the threshold again.",
+    )
+    remaining_hours = fields.Float(
+        compute="_compute_balance",
+        digits=(16, 2),
+        help="Prepaid + recharged - consumed hours.",
+    )
+    pack_invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Pack invoice",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The invoice of the prepaid hours pack.",
+    )
+    invoice_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Subscription invoices",
+        compute="_compute_invoice_ids",
+        help="Invoices of the pack and of the recharges.",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends("recharge_ids.hours")
+    def _compute_recharged_hours(self):
+        groups = self.env["helpdesk.contract.recharge"]._read_group(
+            [("profile_id", "in", self.ids)], ["profile_id"], ["hours:sum"]
+        )
+        hours = {profile.id: total for profile, total in groups}
+        for profile in self:
+            profile.recharged_hours = hours.get(profile.id, 0.0)
+
+    @api.depends("prepaid_hours", "recharged_hours", "consumed_minutes")
+    def _compute_balance(self):
+        for profile in self:
+            profile.consumed_hours = profile.consumed_minutes / 60.0
+            if profile.billing_type == "subscription":
+                profile.remaining_hours = (
+                    profile.prepaid_hours
+                    + profile.recharged_hours
+                    - profile.consumed_hours
+                )
+            else:
+                profile.remaining_hours = 0.0
+
+    @api.depends("pack_invoice_id", "recharge_ids.invoice_id")
+    def _compute_invoice_ids(self):
+        # Cancelled pack invoices replaced by a new one still link back.
+        linked = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("helpdesk_profile_id", "in", self.ids),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                ]
+            )
+            .grouped("helpdesk_profile_id")
+        )
+        for profile in self:
+            invoices = (
+                profile.pack_invoice_id
+                | profile.recharge_ids.invoice_id
+                | linked.get(profile, self.env["account.move"]).sudo(False)
+            )
+            profile.invoice_ids = invoices
+            profile.invoice_count = len(invoices)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        profiles = super().create(vals_list)
+        profiles._invoice_packs_on_start()
+        return profiles
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_open_recharge_wizard(self):
+        self.ensure_one()
+        if self.billing_type != "subscription":
+            raise UserError(
+                self.env._(
+                    "Only a subscription can be recharged (%(name)s).", name=self.name
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Recharge %(name)s", name=self.name),
+            "res_model": "helpdesk.contract.recharge.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_profile_id": self.id},
+        }
+
+    def action_invoice_pack(self):
+        """Invoice the prepaid hours pack (a draft customer invoice)."""
+        self._check_pack_invoiceable()
+        invoices = self._create_pack_invoices()
+        return invoices._get_action_view_invoices()
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self.invoice_ids._get_action_view_invoices()
+
+    # ------------------------------------------------------------------
+    # Business: balance
+    # ------------------------------------------------------------------
+    def _lock_for_consumption(self):
+        """Lock the subscriptions' rows while their hours are consumed. A
+        concurrent rating holding the lock makes this one fail cleanly (and the
+        rating updating ``consumed_minutes`` makes a later one retry on the
+        fresh balance, through PostgreSQL's serialization check)."""
+        try:
+            self.lock_for_update()
+        except LockError as error:
+            raise UserError(
+                self.env._(
+                    "Another user is rating sessions of %(names)s right now: try "
+                    "again in a moment.",
+                    names=", ".join(self.mapped("name")),
+                )
+            ) from error
+        self.invalidate_recordset(["consumed_minutes", "recharged_hours"])
+
+    def _check_low_balance(self):
+        """Tell the salesperson (and, if enabled, the customer) when a
+        subscription falls under the low-balance threshold of Settings."""
+        for profile in self.filtered(lambda p: p.billing_type == "subscription"):
+            company = profile.company_id
+            threshold = company.helpdesk_low_balance_threshold
+            if company.helpdesk_low_balance_unit == "percent":
+                total = profile.prepaid_hours + profile.recharged_hours
+                threshold = total * threshold / 100.0
+            low = bool(threshold) and profile.remaining_hours < threshold
+            if not low:
+                if profile.low_balance_notified:
+                    profile.sudo().low_balance_notified = False
+                continue
+            if profile.low_balance_notified:
+                continue
+            profile.sudo().low_balance_notified = True
+            profile.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(profile.user_id or self.env.user).id,
+                summary=self.env._("Low support balance: offer a recharge"),
+                note=self.env._(
+                    "%(customer)s has %(hours)s h left on %(name)s.",
+                    customer=profile.partner_id.display_name,
+                    hours=round(profile.remaining_hours, 2),
+                    name=profile.name,
+                ),
+            )
+            if company.helpdesk_low_balance_email:
+                template = self.env.ref(
+                    "helpdesk_session_billing.mail_template_low_balance",
+                    raise_if_not_found=False,
+                )
+                if template and profile.partner_id.email:
+                    template.sudo().send_mail(profile.id)
+
+    # ------------------------------------------------------------------
+    # Business: pack and recharge invoices
+    # ------------------------------------------------------------------
+    def _check_pack_invoiceable(self):
+        for profile in self:
+            if profile.billing_type != "subscription":
+                raise UserError(
+                    self.env._(
+                        "%(name)s is not a subscription: it has no pack to invoice.",
+                        name=profile.name,
+                    )
+                )
+            invoice = profile.pack_invoice_id
+            if invoice and invoice.state != "cancel":
+                raise UserError(
+                    self.env._(
+                        "The pack of %(name)s is already invoiced: %(invoice)s.",
+                        name=profile.name,
+                        invoice=invoice.display_name,
+                    )
+                )
+            if profile.currency_id.compare_amounts(profile.amount, 0) <= 0:
+                raise UserError(
+                    self.env._(
+                        "%(name)s has no pack price: there is nothing to invoice.",
+                        name=profile.name,
+                    )
+                )
+
+    def _invoice_packs_on_start(self):
+        """Invoice the packs of new subscriptions already in force, for the
+        companies invoicing packs when they start; later starts are left to
+        the daily job."""
+        today = fields.Date.context_today(self)
+        profiles = self.filtered(
+            lambda p: (
+                p.company_id.helpdesk_invoice_pack_on_start
+                and p.billing_type == "subscription"
+                and not p.pack_invoice_id
+                and p.currency_id.compare_amounts(p.amount, 0) > 0
+                and (not p.date_start or p.date_start <= today)
+            )
+        )
+        if profiles:
+            profiles._create_pack_invoices()
+
+    @api.model
+    def _cron_invoice_started_packs(self):
+        """Daily: invoice the packs of subscriptions that started since they
+        were created (the ones in force at creation were invoiced then)."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search(
+            [("helpdesk_invoice_pack_on_start", "=", True)]
+        )
+        if not companies:
+            return
+        profiles = self.search(
+            [
+                ("company_id", "in", companies.ids),
+                ("billing_type", "=", "subscription"),
+                ("pack_invoice_id", "=", False),
+                ("amount", ">", 0),
+                ("date_start", "<=", today),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", today),
+            ]
+        )
+        profiles = profiles.filtered(
+            lambda p: p.date_start > fields.Date.to_date(p.create_date)
+        )
+        if profiles:
+            profiles._create_pack_invoices()
+
+    def _create_pack_invoices(self):
+        """One draft invoice per subscription for its pack; linked both ways."""
+        invoices = self._create_subscription_invoices(
+            [
+                (
+                    profile,
+                    self.env._(
+                        "%(name)s: pack of %(hours)s prepaid hours",
+                        name=profile.name,
+                        hours=format_hours(profile.prepaid_hours),
+                    ),
+                    profile.amount,
+                )
+                for profile in self
+            ]
+        )
+        for profile, invoice in zip(self, invoices, strict=True):
+            profile.sudo().pack_invoice_id = invoice
+        self._recognize_deferred_revenue()
+        return invoices
+
+    @api.model
+    def _create_subscription_invoices(self, items):
+        """Draft customer invoices, one per (profile, label, amount) of
+        ``items``, in that order. Like sale, a user who may change the
+        subscriptions but not create invoices gets them made as superuser."""
+        Move = self.env["account.move"]
+        if not items:
+            return Move
+        if not Move.has_access("create"):
+            self.union(*(profile for profile, _label, _amount in items)).check_access(
+                "write"
+            )
+            Move = Move.sudo()
+        invoices = Move
+        for profile, label, amount in items:
+            vals = profile._prepare_invoice_vals()
+            vals["invoice_line_ids"] = [
+                Command.create(profile._prepare_invoice_line_vals(label, amount))
+            ]
+            invoices |= (
+                Move.with_company(profile.company_id)
+                .with_context(default_move_type="out_invoice")
+                .create([vals])
+            )
+        return invoices.sudo(False)
+
+    def _prepare_invoice_vals(self):
+        """Header of a pack or recharge invoice (lines added by the caller)."""
+        self.ensure_one()
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_origin": self.name,
+            "invoice_user_id": self.user_id.id,
+            "helpdesk_profile_id": self.id,
+        }
+
+    def _prepare_invoice_line_vals(self, label, amount):
+        """One line billing ``amount`` exactly: quantity 1, the hours in the
+        label; taxes come from the product, the account is the deferred
+        revenue account when the company defers support revenue."""
+        self.ensure_one()
+        vals = {
+            "name": label,
+            "quantity": 1.0,
+            "price_unit": amount,
+        }
+        if self.product_id:
+            vals["product_id"] = self.product_id.id
+            unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+            if unit:
+                vals["product_uom_id"] = unit.id
+        if self._deferred_revenue_enabled():
+            vals["account_id"] = self.company_id.helpdesk_deferred_account_id.id
+        return vals

@@ -1,0 +1,314 @@
+"""Invoicing: rated sessions to customer invoice lines, and back.
+
+Owns the invoice values (``_prepare_invoice_vals``,
+``_prepare_invoice_line_vals``, as ``sale.order`` does), the grouping of
+sessions into lines, the link between a session and its line, and what
+happens to sessions when their line goes away, their invoice is cancelled or
+a credit note cancels it. The states move through the transitions of
+``helpdesk_session_lifecycle.py``.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import LockError, UserError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL
+
+from .account_analytic_distribution_model import AnalyticDistributionCache
+
+# How the sessions of an invoice make its lines (the default first), offered
+# by both invoicing wizards.
+INVOICE_LINE_GROUPINGS = [
+    ("ticket", "One line per ticket, listing its sessions"),
+    ("session", "One line per session"),
+]
+
+
+class HelpdeskSession(models.Model):
+    _inherit = "helpdesk.session"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Invoice line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    invoice_id = fields.Many2one(
+        related="invoice_line_id.move_id", string="Invoice", store=True, index=True
+    )
+    credit_note_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credit note",
+        readonly=True,
+        copy=False,
+        help="The credit note that cancelled the session's invoice.",
+    )
+    credited_invoice_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credited invoice",
+        readonly=True,
+        copy=False,
+        help="The invoice the session was on before a credit note cancelled it.",
+    )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        self._check_not_invoiced_twice(vals)
+        return super().write(vals)
+
+    def _check_not_invoiced_twice(self, vals):
+        line_id = vals.get("invoice_line_id")
+        if not line_id:
+            return
+        already = self.filtered(
+            lambda s: s.invoice_line_id and s.invoice_line_id.id != line_id
+        )
+        if already:
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is already on invoice %(invoice)s: a "
+                    "session is never billed twice.",
+                    session=already[0].display_name,
+                    invoice=already[0].invoice_id.display_name,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_create_invoices(self, post=False, grouping="ticket"):
+        """One draft invoice per customer, company and currency for the
+        invoiceable sessions of ``self``; returns an action showing them."""
+        self._check_rating_rights()
+        invoices = self._create_invoices(grouping=grouping)
+        if post:
+            invoices.action_post()
+        return invoices._get_action_view_invoices()
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_invoiceable_domain(self):
+        """Rated sessions not yet invoiced that cost something, and, when
+        Settings show them, those included or prepaid (zero-priced lines)."""
+        domain = Domain("state", "=", "rated") & Domain("invoice_line_id", "=", False)
+        if not self.env.company.helpdesk_invoice_show_included:
+            domain &= Domain("cost", ">", 0)
+        return domain
+
+    def _create_invoices(self, grouping="ticket"):
+        """One ``create`` for all the invoices, then one update linking every
+        session to its line: the queries do not depend on the number of
+        sessions (Odoo's own work per invoice line aside)."""
+        sessions = self._lock_for_invoicing()
+        groups = sessions.sorted(lambda s: (s.date_start, s.id)).grouped(
+            lambda s: (s.partner_id, s.company_id, s.currency_id)
+        )
+        vals_list, line_groups = [], []
+        for (partner, company, _currency), group in groups.items():
+            vals = group._prepare_invoice_vals(partner, company)
+            vals["invoice_line_ids"] = []
+            line_groups.append(group._get_invoice_line_groups(grouping))
+            for line_sessions in line_groups[-1]:
+                line_vals = line_sessions._prepare_invoice_line_vals()
+                line_vals.update(line_sessions._get_invoice_line_amounts(company))
+                vals["invoice_line_ids"].append(Command.create(line_vals))
+            vals_list.append(vals)
+        # Odoo posts (and routes to followers) one "Invoice Created" message
+        # per invoice, six queries each: one batch of log notes instead.
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(
+                default_move_type="out_invoice",
+                mail_create_nolog=True,
+                helpdesk_distribution_cache=AnalyticDistributionCache(),
+            )
+            .create(vals_list)
+            # Nothing of the creation context goes further than the creation.
+            .with_env(self.env(su=True))
+        )
+        invoices._message_log_batch(
+            bodies={
+                invoice.id: self.env._(
+                    "Invoice created from %(count)s support sessions.",
+                    count=sum(len(group) for group in invoice_line_groups),
+                )
+                for invoice, invoice_line_groups in zip(
+                    invoices, line_groups, strict=True
+                )
+            }
+        )
+        sessions._link_invoice_lines(
+            self.env["account.move.line"].concat(
+                *(invoice.invoice_line_ids.sorted("id") for invoice in invoices)
+            ),
+            [group for invoice_groups in line_groups for group in invoice_groups],
+        )
+        return invoices.sudo(False)
+
+    def _get_invoice_line_amounts(self, company):
+        """The amounts Odoo gives the invoice line of ``self`` when its
+        currency is the company's (else nothing): passed at creation, they
+        spare Odoo writing each line again. Taxed lines are recomputed by Odoo
+        anyway and only written when they differ."""
+        currency = self[:1].currency_id
+        if currency != company.currency_id:
+            return {}
+        amount = -currency.round(sum(self.mapped("cost")))
+        return {"amount_currency": amount, "balance": amount}
+
+    def _link_invoice_lines(self, lines, line_groups):
+        """Link the sessions of each of ``line_groups`` to the invoice line at
+        the same place in ``lines`` (made from that group, in that order) and
+        mark them invoiced, in one update: the "mark invoiced" transition of
+        the life cycle, written in SQL for the size of month-end batches."""
+        self._check_transition("invoiced")
+        session_lines = {
+            session_id: line
+            for line, group in zip(lines, line_groups, strict=True)
+            for session_id in group.ids
+        }
+        self.flush_recordset()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE helpdesk_session session
+                   SET invoice_line_id = link.line_id,
+                       invoice_id = link.move_id,
+                       state = 'invoiced',
+                       write_uid = %s,
+                       write_date = %s
+                  FROM (VALUES %s) AS link(id, line_id, move_id)
+                 WHERE session.id = link.id
+                """,
+                self.env.uid,
+                self.env.cr.now(),
+                SQL(", ").join(
+                    SQL("(%s, %s, %s)", session_id, line.id, line.move_id.id)
+                    for session_id, line in session_lines.items()
+                ),
+            )
+        )
+        fnames = ["invoice_line_id", "invoice_id", "state", "write_uid", "write_date"]
+        self.invalidate_recordset(fnames)
+        self.env["account.move.line"].invalidate_model(["helpdesk_session_ids"])
+        self.modified(fnames)
+
+    def _lock_for_invoicing(self):
+        """The invoiceable sessions of ``self``, row-locked so that two users
+        invoicing at the same moment never put a session on two invoices."""
+        sessions = self.filtered_domain(self._get_invoiceable_domain())
+        if not sessions:
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice: only rated sessions not yet invoiced are "
+                    "invoiced (and, unless Settings show them, only those that "
+                    "cost something)."
+                )
+            )
+        sessions.check_access("write")
+        try:
+            sessions.lock_for_update()
+        except LockError as error:
+            raise UserError(
+                self.env._(
+                    "Another user is invoicing some of these sessions right now: "
+                    "try again in a moment."
+                )
+            ) from error
+        # Read the state again now that the rows are ours.
+        sessions.invalidate_recordset(["state", "invoice_line_id"])
+        return sessions.filtered_domain(self._get_invoiceable_domain())
+
+    def _prepare_invoice_vals(self, partner, company):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "currency_id": self[:1].currency_id.id,
+            "invoice_origin": self.env._("Support sessions"),
+        }
+
+    def _get_invoice_line_groups(self, grouping="ticket"):
+        """The sessions of each invoice line: those of one ticket (and
+        product) together, or each session alone."""
+        sessions = self.sorted(lambda s: (s.date_start, s.id))
+        if grouping == "session":
+            return list(sessions)
+        return list(
+            sessions.grouped(lambda s: (s.ticket_id, s.profile_id.product_id)).values()
+        )
+
+    def _prepare_invoice_line_vals(self):
+        """One invoice line for the sessions of ``self`` (one ticket): its
+        description names the ticket and, for several sessions, lists each
+        one, so that a line per ticket keeps the detail of a line per
+        session."""
+        first = self[0]
+        ticket = first.ticket_id
+        if len(self) == 1:
+            summary, session_lines = first._get_invoice_line_detail(), []
+        else:
+            summary = self.env._(
+                "%(count)s sessions: %(total)s min, billed %(billed)s min",
+                count=len(self),
+                total=sum(self.mapped("total_duration")),
+                billed=sum(self.mapped("billed_duration")),
+            )
+            session_lines = [
+                f"- {session._get_invoice_line_detail()}" for session in self
+            ]
+        if not sum(self.mapped("cost")):
+            summary += " " + self.env._("(included in your contract)")
+        detail = "\n".join([summary, *session_lines])
+        profile = first.profile_id
+        vals = {
+            "product_id": profile.product_id.id,
+            "name": f"{ticket.number} {ticket.name}\n{detail}",
+            "quantity": 1.0,
+            "price_unit": sum(self.mapped("cost")),
+        }
+        if profile.analytic_distribution:
+            vals["analytic_distribution"] = profile.analytic_distribution
+        return vals
+
+    def _get_invoice_line_detail(self):
+        """Date, consultant, actual and billed minutes of one session."""
+        self.ensure_one()
+        start = fields.Datetime.context_timestamp(self, self.date_start)
+        return self.env._(
+            "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
+            date=start.strftime("%Y-%m-%d %H:%M"),
+            consultant=self.user_id.name,
+            total=self.total_duration,
+            billed=self.billed_duration,
+        )
+
+    def _release_from_invoice(self):
+        """Sessions whose draft invoice line went away are to invoice again."""
+        self._change_state("rated", {"invoice_line_id": False})
+
+    def _apply_credit_note(self, credit_note):
+        """A full credit note of the sessions' invoice: billable again, or
+        closed as credited, as Settings say; the links are kept."""
+        mode = credit_note.company_id.helpdesk_credit_note_mode
+        for invoice, sessions in self.grouped("invoice_id").items():
+            if mode == "rebill":
+                sessions._change_state(
+                    "rated",
+                    {
+                        "credit_note_id": credit_note.id,
+                        "invoice_line_id": False,
+                        "credited_invoice_id": invoice.id,
+                    },
+                )
+            else:
+                sessions._change_state("credited", {"credit_note_id": credit_note.id})

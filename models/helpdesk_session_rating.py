@@ -1,0 +1,332 @@
+"""Rating: a draft session's billable minutes become billed minutes, prepaid
+minutes taken from a subscription, and a cost, frozen with the tariff used.
+
+Rating and unrating are the life-cycle transitions draft -> rated and back
+(``helpdesk_session_lifecycle.py``); the arithmetic is the profile's
+(``helpdesk_contract_profile.py``, on top of ``core/rating.py``).
+"""
+
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+
+
+class HelpdeskSession(models.Model):
+    _inherit = "helpdesk.session"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        string="Contract profile",
+        readonly=True,
+        copy=False,
+        index=True,
+        ondelete="restrict",
+    )
+    rated_tariff = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The tariff figures the session was rated with.",
+    )
+    billed_duration = fields.Integer(
+        string="Billed (min)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes charged or deducted after the minimum and step rounding.",
+    )
+    prepaid_minutes = fields.Integer(
+        string="Prepaid (min)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes taken from the subscription's balance.",
+    )
+    overage_minutes = fields.Integer(
+        string="Overage (min)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes beyond the subscription's balance, priced by its overage "
+        "profile.",
+    )
+    cost = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="What the customer pays for the session, overage included.",
+    )
+    rated_date = fields.Datetime(readonly=True, copy=False)
+    # Invoicing
+    rated_user_id = fields.Many2one(
+        comodel_name="res.users", string="Rated by", readonly=True, copy=False
+    )
+    preview_billed = fields.Integer(
+        string="Billed (min) ",
+        compute="_compute_preview",
+        help="Rated: the billed minutes. To rate: what rating would bill now.",
+    )
+    preview_prepaid = fields.Integer(compute="_compute_preview")
+    preview_cost = fields.Monetary(
+        string="Cost ",
+        currency_field="currency_id",
+        compute="_compute_preview",
+        help="Rated: the cost. To rate: what rating would charge now.",
+    )
+    rating_issue = fields.Char(
+        compute="_compute_preview",
+        help="Why the session cannot be rated as it is.",
+    )
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends(
+        "state",
+        "total_duration",
+        "scope",
+        "scope_included_minutes",
+        "scope_billable_minutes",
+        "cost",
+        "billed_duration",
+        "partner_id",
+        "date_start",
+    )
+    def _compute_preview(self):
+        """What rating would give, without writing anything (the rating wizard
+        shows it live while extra minutes are edited)."""
+        for session in self.filtered(lambda s: s.state != "draft"):
+            session.preview_billed = session.billed_duration
+            session.preview_prepaid = session.prepaid_minutes
+            session.preview_cost = session.cost
+            session.rating_issue = False
+        drafts = self.filtered(lambda s: s.state == "draft")
+        if not drafts:
+            return
+        Profile = self.env["helpdesk.contract.profile"]
+        profiles = drafts._resolve_profiles(strict=False)
+        by_profile = {}
+        for session in drafts.sorted(
+            lambda s: (s.date_start or fields.Datetime.now(), s.id)
+        ):
+            profile = profiles.get(session.id, Profile)
+            session.rating_issue = (
+                False
+                if profile
+                else self.env._("No contract profile in force for this customer")
+            )
+            by_profile.setdefault(profile, []).append(session)
+        for profile, sessions in by_profile.items():
+            ratings = (
+                profile._rate_sessions(
+                    sessions, billable=lambda s: s._preview_billable_minutes()
+                )
+                if profile
+                else {}
+            )
+            for session in sessions:
+                rating = ratings.get(session.id, {})
+                session.preview_billed = rating.get("billed_duration", 0)
+                session.preview_prepaid = rating.get("prepaid_minutes", 0)
+                session.preview_cost = rating.get("cost", 0.0)
+
+    def _preview_billable_minutes(self):
+        """The billable part of the total as it stands in the form: the stored
+        scope split, adjusted when the total was just edited."""
+        self.ensure_one()
+        if self.scope == "included" and not self.scope_billable_minutes:
+            return 0
+        return max(self.total_duration - self.scope_included_minutes, 0)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_rate(self):
+        """Rate the draft sessions of ``self``: store the profile, the figures,
+        the billed and prepaid minutes and the cost, and lock them. Rated
+        sessions are left as they are."""
+        self._check_rating_rights()
+        sessions = self.filtered(lambda session: session.state == "draft")
+        if not sessions:
+            return True
+        sessions.check_access("write")
+        ratings = sessions._compute_ratings(lock=True)
+        now = fields.Datetime.now()
+        # One write per distinct set of values (the same profile gives the
+        # same figures to many sessions), not one per session.
+        groups = {}
+        for session_id, vals in sorted(ratings.items()):
+            key = json.dumps(vals, sort_keys=True, default=str)
+            groups.setdefault(key, (vals, []))[1].append(session_id)
+        for vals, session_ids in groups.values():
+            sessions.browse(session_ids)._change_state(
+                "rated",
+                {**vals, "rated_date": now, "rated_user_id": self.env.uid},
+            )
+        sessions._update_subscription_consumption(
+            {sid: vals["prepaid_minutes"] for sid, vals in ratings.items()}
+        )
+        return True
+
+    def action_unrate(self, reason=None):
+        """Put rated, not invoiced, sessions back to draft (managers). Without a
+        reason, opens the dialog asking for it; the subscription balance is
+        given back."""
+        self._check_rating_rights()
+        if reason is None:
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Unrate sessions"),
+                "res_model": "helpdesk.session.unrate.wizard",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_session_ids": self.ids},
+            }
+        if not reason.strip():
+            raise UserError(self.env._("Say why the sessions are unrated."))
+        invoiced = self.filtered(lambda session: session.state == "invoiced")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is invoiced: only a credit note brings it "
+                    "back.",
+                    session=invoiced[0].display_name,
+                )
+            )
+        sessions = self.filtered(lambda session: session.state == "rated")
+        if not sessions:
+            return True
+        sessions.check_access("write")
+        given_back = {session.id: -session.prepaid_minutes for session in sessions}
+        sessions._update_subscription_consumption(given_back)
+        sessions._change_state("draft", self._prepare_unrate_vals())
+        # Back to draft, they are classified again with today's rules.
+        sessions._apply_scope_rules()
+        for session in sessions:
+            session.message_post(body=self.env._("Unrated: %(reason)s", reason=reason))
+        return True
+
+    @api.model
+    def _prepare_unrate_vals(self):
+        return {
+            "profile_id": False,
+            "rated_tariff": False,
+            "billed_duration": 0,
+            "prepaid_minutes": 0,
+            "overage_minutes": 0,
+            "cost": 0.0,
+            "rated_date": False,
+            "rated_user_id": False,
+        }
+
+    def action_open_rating_wizard(self):
+        """The rating screen on these sessions (from a list selection)."""
+        wizard = self.env["helpdesk.session.rating.wizard"].create(
+            {
+                "state_filter": "all",
+                "date_from": False,
+                "date_to": False,
+                "session_ids": [Command.set(self.ids)],
+            }
+        )
+        return wizard._reopen()
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _check_rating_rights(self):
+        if not self.env.user.has_group(
+            "helpdesk_session_billing.group_support_billing_manager"
+        ):
+            raise AccessError(
+                self.env._("Only support billing managers rate or unrate sessions.")
+            )
+
+    def _compute_ratings(self, lock=False):
+        """Rating values per session id, computed in batches per profile. With
+        ``lock``, subscriptions are locked first so that two users rating at
+        once never consume the same hours twice."""
+        if self.filtered("timer_state"):
+            raise UserError(
+                self.env._(
+                    "Session %(session)s is still being timed: stop it first.",
+                    session=self.filtered("timer_state")[0].display_name,
+                )
+            )
+        self._apply_scope_rules()
+        profiles = self._resolve_profiles()
+        subscriptions = (
+            self.env["helpdesk.contract.profile"]
+            .union(*profiles.values())
+            .filtered(lambda profile: profile.billing_type == "subscription")
+        )
+        if lock:
+            subscriptions._lock_for_consumption()
+        ratings = {}
+        by_profile = {}
+        for session in self.sorted(lambda s: (s.date_start, s.id)):
+            by_profile.setdefault(profiles[session.id], []).append(session)
+        for profile, sessions in by_profile.items():
+            ratings.update(profile._rate_sessions(sessions))
+        return ratings
+
+    def _resolve_profiles(self, strict=True):
+        """{session id: profile in force for its customer on its date}. Strict
+        (rating), it raises naming the customers who have none and on a
+        customer billed under two profiles; otherwise (previews) such sessions
+        get an empty profile."""
+        Profile = self.env["helpdesk.contract.profile"]
+        result = {}
+        for company in self.company_id:
+            sessions = self.filtered(
+                lambda s, c=company: s.company_id == c and s.date_start
+            )
+            dates = {}
+            for session in sessions:
+                dates.setdefault(session.partner_id.id, []).append(
+                    session._local_date()
+                )
+            found = Profile._profiles_for(
+                sessions.partner_id, dates, company, raise_on_conflict=strict
+            )
+            for session in sessions:
+                result[session.id] = found.get(
+                    (session.partner_id.id, session._local_date()), Profile
+                )
+        missing = self.filtered(lambda s: not result.get(s.id))
+        if missing and strict:
+            raise UserError(
+                self.env._(
+                    "No contract profile is in force for %(customers)s (and no "
+                    "default profile in Settings): these sessions cannot be rated.",
+                    customers=", ".join(
+                        missing.partner_id.mapped("display_name")
+                        or [self.env._("sessions without customer")]
+                    ),
+                )
+            )
+        return result
+
+    def _local_date(self):
+        self.ensure_one()
+        return fields.Datetime.context_timestamp(self, self.date_start).date()
+
+    def _update_subscription_consumption(self, minutes_by_session):
+        """Add (or give back) prepaid minutes to the subscriptions concerned."""
+        totals = {}
+        for session in self:
+            minutes = minutes_by_session.get(session.id, 0)
+            profile = session.profile_id
+            if minutes and profile.billing_type == "subscription":
+                totals[profile] = totals.get(profile, 0) + minutes
+        for profile, minutes in totals.items():
+            profile.sudo().consumed_minutes += minutes
+        if totals:
+            profiles = self.env["helpdesk.contract.profile"].union(*totals)
+            profiles._recognize_deferred_revenue()
+            profiles._check_low_balance()

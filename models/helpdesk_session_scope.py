@@ -1,0 +1,151 @@
+"""Scope: when and how a draft session is classified as included in the
+contract or billable.
+
+The decision is the scope rules' (``helpdesk_scope_rule.py`` gathers the
+facts, ``core/scope.py`` decides). This file owns the session's scope fields
+and which draft sessions a change concerns: ``SCOPE_TRIGGERS``
+(``helpdesk_scope_source_mixin.py``) lists, model by model, every field a
+draft session's scope depends on, and the mixin re-classifies through
+``_get_scope_dependants``. Rated sessions keep the scope they were rated with.
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+from .helpdesk_scope_source_mixin import SCOPE_LIFECYCLE_TRIGGERS, SCOPE_TRIGGERS
+
+
+class HelpdeskSession(models.Model):
+    _inherit = ["helpdesk.session", "helpdesk.scope.source.mixin"]
+    _name = "helpdesk.session"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    # Set by _apply_scope_rules() while the session is draft, frozen once rated.
+    scope = fields.Selection(
+        selection=[("included", "Included"), ("billable", "Billable")],
+        default="billable",
+        readonly=True,
+        index=True,
+        copy=False,
+    )
+    scope_rule_id = fields.Many2one(
+        comodel_name="helpdesk.scope.rule",
+        string="Scope rule",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
+    scope_reason = fields.Char(readonly=True, copy=False)
+    scope_included_minutes = fields.Integer(
+        string="Included (min)",
+        readonly=True,
+        copy=False,
+        help="Part of the total the contract includes: no charge, no prepaid "
+        "hours consumed.",
+    )
+    scope_billable_minutes = fields.Integer(
+        string="Billable (min)",
+        readonly=True,
+        copy=False,
+        help="Part of the total charged under the customer's profile.",
+    )
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _apply_scope_rules(self):
+        """Classify the draft sessions of ``self`` with the scope rules: set
+        ``scope``, ``scope_rule_id``, ``scope_reason`` and the included and
+        billable parts of the total. Rated and invoiced sessions keep theirs.
+
+        The other draft sessions of the same customers from the same months on
+        are classified along (allowance and repeats depend on them). Batched:
+        the number of queries does not grow with the number of sessions.
+        """
+        drafts = self.filtered(lambda session: session.id and session.state == "draft")
+        if not drafts:
+            return True
+        drafts = (drafts | drafts._scope_neighbours()).sudo()
+        Rule = self.env["helpdesk.scope.rule"].sudo()
+        writer = drafts._ledger_writer().with_context(tracking_disable=True)
+        for session, decision in Rule._classify_sessions(drafts).items():
+            vals = {
+                "scope": decision.scope,
+                "scope_rule_id": decision.rule_id or False,
+                "scope_reason": Rule._describe_decision(decision),
+                "scope_included_minutes": decision.included_minutes,
+                "scope_billable_minutes": decision.billable_minutes,
+            }
+            current = {
+                "scope": session.scope,
+                "scope_rule_id": session.scope_rule_id.id or False,
+                "scope_reason": session.scope_reason,
+                "scope_included_minutes": session.scope_included_minutes,
+                "scope_billable_minutes": session.scope_billable_minutes,
+            }
+            if vals != current:
+                writer.browse(session.id).write(vals)
+        return True
+
+    @api.model
+    def _is_scope_trigger(self, records, fnames=None):
+        """Whether changing ``fnames`` of ``records`` (any field when None:
+        creation, deletion) may change the scope of draft sessions."""
+        if not records:
+            return False
+        if fnames is None:
+            return records._name in SCOPE_LIFECYCLE_TRIGGERS
+        return bool(SCOPE_TRIGGERS[records._name] & set(fnames))
+
+    @api.model
+    def _get_scope_dependants(self, records, fnames=None):
+        """The draft sessions whose scope depends on ``records`` (on their
+        ``fnames``, on any field when None), as superuser."""
+        if not self._is_scope_trigger(records, fnames):
+            return self.browse()
+        if records._name == self._name:
+            drafts = records.sudo().filtered(
+                lambda session: session.id and session.state == "draft"
+            )
+            return drafts | drafts._scope_neighbours()
+        return self.sudo().search(
+            Domain("state", "=", "draft")
+            & self._get_scope_dependants_domain(records.sudo())
+        )
+
+    @api.model
+    def _get_scope_dependants_domain(self, records):
+        """Which sessions ``records`` (of a model of SCOPE_TRIGGERS other than
+        sessions) decide the scope of."""
+        if records._name == "helpdesk.ticket":
+            return Domain("ticket_id", "in", records.ids)
+        if records._name == "res.partner":
+            return Domain("partner_id", "in", records.commercial_partner_id.ids)
+        if records._name == "res.company":
+            return Domain("company_id", "in", records.ids)
+        # Rules and profiles: a profile's tags and rules reach any customer of
+        # its company.
+        return Domain("company_id", "in", records.company_id.ids)
+
+    def _scope_neighbours(self):
+        """Draft sessions of the same customers, from the first month of
+        ``self`` on: those whose allowance or repeat ``self`` may change."""
+        sessions = self.sudo().filtered("partner_id")
+        if not sessions:
+            return self.browse()
+        # A day earlier covers any time zone.
+        date_from = min(sessions.mapped("date_start")).replace(day=1) - timedelta(
+            days=1
+        )
+        return self.sudo().search(
+            [
+                ("partner_id", "in", sessions.partner_id.ids),
+                ("company_id", "in", sessions.company_id.ids),
+                ("state", "=", "draft"),
+                ("date_start", ">=", date_from),
+            ]
+        )
