@@ -56,30 +56,6 @@ class HelpdeskSession(models.Model):
     )
 
     # ------------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------------
-    def write(self, vals):
-        self._check_not_invoiced_twice(vals)
-        return super().write(vals)
-
-    def _check_not_invoiced_twice(self, vals):
-        line_id = vals.get("invoice_line_id")
-        if not line_id:
-            return
-        already = self.filtered(
-            lambda s: s.invoice_line_id and s.invoice_line_id.id != line_id
-        )
-        if already:
-            raise UserError(
-                self.env._(
-                    "Session %(session)s is already on invoice %(invoice)s: a "
-                    "session is never billed twice.",
-                    session=already[0].display_name,
-                    invoice=already[0].invoice_id.display_name,
-                )
-            )
-
-    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_create_invoices(self, post=False, grouping="ticket"):

@@ -8,7 +8,8 @@ one way they change.
 Only a draft session changes. Rating, unrating, invoicing and crediting are
 the module's own transitions: each checks its caller's rights, then writes
 through ``_ledger_writer()``, whose context holds a Python object no client can
-send over RPC. A ``state`` written any other way is refused.
+send over RPC. ``PROTECTED_FIELDS`` (the state and every billing figure)
+written any other way are refused, whoever the user and whatever the context.
 """
 
 from odoo import api, fields, models
@@ -23,6 +24,36 @@ SESSION_TRANSITIONS = {
     "invoiced": frozenset({"rated", "credited"}),
     "credited": frozenset(),
 }
+
+# Fields only the module's own code writes: the state, the scope decided by
+# the rules, the rating figures, the invoice links and the timer's bookkeeping.
+PROTECTED_FIELDS = frozenset(
+    {
+        "state",
+        "scope",
+        "scope_rule_id",
+        "scope_reason",
+        "scope_included_minutes",
+        "scope_billable_minutes",
+        "profile_id",
+        "rated_tariff",
+        "billed_duration",
+        "prepaid_minutes",
+        "overage_minutes",
+        "cost",
+        "rated_date",
+        "rated_user_id",
+        "invoice_line_id",
+        "invoice_id",
+        "credit_note_id",
+        "credited_invoice_id",
+        "timer_state",
+        "pause_start",
+        "paused_seconds",
+    }
+)
+# What a new session has anyway: a form or a copy sending these forges nothing.
+NEW_SESSION_VALUES = {"state": "draft", "scope": "billable"}
 
 # The context key of the module's own transitions, and its value: a plain
 # object, which no JSON or XML-RPC client can build.
@@ -55,23 +86,20 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._is_ledger_write() and any(
-            vals.get("state", "draft") != "draft" for vals in vals_list
-        ):
-            raise UserError(
-                self.env._("A session is created to rate: rating sets its state.")
-            )
+        if not self._is_ledger_write():
+            for vals in vals_list:
+                self._check_protected_fields(
+                    [
+                        fname
+                        for fname, value in vals.items()
+                        if value and value != NEW_SESSION_VALUES.get(fname)
+                    ]
+                )
         return super().create(vals_list)
 
     def write(self, vals):
         if not self._is_ledger_write():
-            if "state" in vals:
-                raise UserError(
-                    self.env._(
-                        "A session's state changes only by rating, unrating, "
-                        "invoicing or crediting it."
-                    )
-                )
+            self._check_protected_fields(vals)
             self._check_editable()
         return super().write(vals)
 
@@ -86,11 +114,26 @@ class HelpdeskSession(models.Model):
         return self.env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
 
     def _ledger_writer(self):
-        """``self`` as the module's transitions write it: as superuser (callers
-        check rights first), past the lock, without tracking."""
-        return self.sudo().with_context(
-            **{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True
-        )
+        """``self`` as the module's own code writes it: past the lock and the
+        protected fields, without tracking, with the caller's rights (add
+        ``sudo()`` after checking them). Never return what it gives: the
+        records would carry the key to the caller."""
+        return self.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True)
+
+    def _check_protected_fields(self, fnames):
+        protected = PROTECTED_FIELDS.intersection(fnames)
+        if protected:
+            labels = sorted(
+                self._fields[fname].get_description(self.env)["string"]
+                for fname in protected
+            )
+            raise UserError(
+                self.env._(
+                    "These figures of a support session are set by the timer, the "
+                    "scope rules, rating and invoicing, never by hand: %(fields)s.",
+                    fields=", ".join(labels),
+                )
+            )
 
     def _check_transition(self, target):
         """Refuse, naming the first one, if a session of ``self`` may not move
@@ -113,7 +156,7 @@ class HelpdeskSession(models.Model):
         """The one writer of ``state``: move ``self`` to ``target`` (checked
         against SESSION_TRANSITIONS) with the transition's other values."""
         self._check_transition(target)
-        self._ledger_writer().write({**(vals or {}), "state": target})
+        self.sudo()._ledger_writer().write({**(vals or {}), "state": target})
 
     def _check_editable(self):
         """Only sessions to rate change or go away."""

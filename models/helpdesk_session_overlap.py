@@ -86,6 +86,7 @@ class HelpdeskSession(models.Model):
                     "needs its end."
                 )
             )
+        self._check_editable()
         sessions = self.sorted("date_start")
         start = sessions[0].date_start
         end = max(s.date_end for s in sessions)
@@ -95,7 +96,8 @@ class HelpdeskSession(models.Model):
         notes = [s.note for s in sessions if s.note]
         devices = list(dict.fromkeys(s.device for s in sessions if s.device))
         keeper = sessions[0]
-        keeper.write(
+        # The paused seconds are the timer's: merging is the other writer.
+        keeper._ledger_writer().write(
             {
                 "date_end": end,
                 "paused_seconds": max(int((end - start).total_seconds() - worked), 0),

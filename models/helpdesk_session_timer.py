@@ -2,7 +2,9 @@
 
 One timer runs per user at a time; a second one pauses the first. The timer
 only fills the session's start, end and paused seconds: the durations follow
-from them (``helpdesk_session.py``).
+from them (``helpdesk_session.py``). Its bookkeeping fields are protected
+(``helpdesk_session_lifecycle.py``): only these actions write them, with the
+user's own rights.
 """
 
 from odoo import api, fields, models
@@ -41,7 +43,8 @@ class HelpdeskSession(models.Model):
         user already runs elsewhere is paused (never lost), so one runs at once."""
         ticket.ensure_one()
         self._running_for_current_user().action_timer_pause()
-        return self.create(self._prepare_timer_session_vals(ticket))
+        session = self._ledger_writer().create(self._prepare_timer_session_vals(ticket))
+        return session.with_env(self.env)
 
     @api.model
     def _running_for_current_user(self):
@@ -53,18 +56,23 @@ class HelpdeskSession(models.Model):
 
     def action_timer_pause(self):
         now = fields.Datetime.now()
-        for session in self.filtered(lambda s: s.timer_state == "running"):
-            session.write({"timer_state": "paused", "pause_start": now})
+        running = self.filtered(lambda s: s.timer_state == "running")
+        running._check_editable()
+        for session in running:
+            session._ledger_writer().write(
+                {"timer_state": "paused", "pause_start": now}
+            )
         return True
 
     def action_timer_resume(self):
         self.ensure_one()
         if self.timer_state != "paused":
             raise UserError(self.env._("This session's timer is not paused."))
+        self._check_editable()
         self._running_for_current_user().filtered(
             lambda s: s != self
         ).action_timer_pause()
-        self.write(
+        self._ledger_writer().write(
             {
                 "timer_state": "running",
                 "paused_seconds": self.paused_seconds + self._current_pause_seconds(),
@@ -75,8 +83,10 @@ class HelpdeskSession(models.Model):
 
     def action_timer_stop(self):
         """Close the timer; returns a dialog to add an optional note."""
-        for session in self.filtered("timer_state"):
-            session.write(
+        timed = self.filtered("timer_state")
+        timed._check_editable()
+        for session in timed:
+            session._ledger_writer().write(
                 {
                     "date_end": fields.Datetime.now(),
                     "paused_seconds": session.paused_seconds

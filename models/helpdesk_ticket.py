@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 
@@ -83,6 +84,44 @@ class HelpdeskTicket(models.Model):
                 ],
             )
         return domain if operator == "in" else ~domain
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if "partner_id" in vals or "company_id" in vals:
+            self._check_billing_facts(vals)
+        return super().write(vals)
+
+    def _check_billing_facts(self, vals):
+        """The customer and company of a ticket are facts of its rated
+        sessions: refuse changing them once a session is rated (its drafts
+        follow the ticket and are classified again)."""
+        customer = self.env["res.partner"].browse(vals.get("partner_id"))
+        company = self.env["res.company"].browse(vals.get("company_id"))
+        changed = self.filtered(
+            lambda ticket: (
+                "partner_id" in vals
+                and customer.commercial_partner_id
+                != ticket.partner_id.commercial_partner_id
+            )
+            or ("company_id" in vals and company != ticket.company_id)
+        )
+        if not changed:
+            return
+        rated = self.env["helpdesk.session"].sudo()._read_group(
+            [("ticket_id", "in", changed.ids), ("state", "!=", "draft")],
+            ["ticket_id"],
+        )
+        if rated:
+            raise UserError(
+                self.env._(
+                    "Ticket %(ticket)s has rated sessions: its customer and "
+                    "company are those they were rated for. Unrate them first, or "
+                    "open a new ticket.",
+                    ticket=rated[0][0].sudo(False).display_name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions

@@ -120,8 +120,13 @@ class SessionCase(SupportBillingCase):
     @classmethod
     def _session(cls, start, minutes=None, user=None, ticket=None, **vals):
         """A session starting at ``start`` lasting ``minutes`` (open when
-        None), created by the superuser for ``user`` (default: agent)."""
-        return cls.env["helpdesk.session"].create(
+        None), created by the superuser for ``user`` (default: agent). Timer
+        fields in ``vals`` are set as the timer sets them (they are protected
+        from clients)."""
+        Session = cls.env["helpdesk.session"]
+        if {"timer_state", "pause_start", "paused_seconds"} & set(vals):
+            Session = Session._ledger_writer()
+        return Session.create(
             {
                 "ticket_id": (ticket or cls.ticket).id,
                 "user_id": (user or cls.agent).id,
@@ -131,7 +136,7 @@ class SessionCase(SupportBillingCase):
                 ),
                 **vals,
             }
-        )
+        ).with_env(cls.env)
 
 
 class SupportAccountingCase(AccountTestInvoicingCommon):

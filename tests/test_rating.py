@@ -124,7 +124,7 @@ class TestRating(RatingCase):
 
     def test_running_timer_is_not_rated(self):
         session = self._session(self._at(9), 20)
-        session.timer_state = "paused"
+        session._ledger_writer().timer_state = "paused"
         with self.assertRaisesRegex(UserError, "still being timed"):
             self._rate(session)
 
