@@ -1,11 +1,10 @@
-import unittest
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, api
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.fields import Command
 from odoo.modules.registry import Registry
-from odoo.tests import TransactionCase, get_db_name, new_test_user
+from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 
 
 class SupportBillingCase(TransactionCase):
@@ -277,9 +276,11 @@ class SupportAccountingCase(AccountTestInvoicingCommon):
         return self.company.currency_id.round(-sum(lines.mapped("balance")))
 
 
-class TwoConnectionsCase(unittest.TestCase):
+class TwoConnectionsCase(BaseCase):
     """Two users at the same moment, on two real database connections: the
-    data is committed, so each test cleans up after itself."""
+    data is committed, so each test cleans up after itself. A ``BaseCase``
+    (not a ``unittest.TestCase``): Odoo's test loader needs the tags and
+    module it gives its subclasses."""
 
     @classmethod
     def setUpClass(cls):
