@@ -133,6 +133,49 @@ class SessionCase(SupportBillingCase):
         )
 
 
+class RatingCase(SessionCase):
+    """Two customers to rate, sessions billable unless a rule says otherwise:
+    ``customer`` on the ``stepped`` pay-per-use tariff (15 min for 25.00,
+    then 10-minute steps of 12.00) and ``pack_customer`` on the subscription
+    ``pack`` made by ``_pack_profile``, with its ``pack_ticket``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.helpdesk_scope_default_outcome = "billable"
+        cls.stepped = cls._pay_per_use(
+            name="Stepped",
+            partner_ids=[Command.link(cls.customer.id)],
+            initial_step_duration=15,
+            initial_step_cost=25,
+            step_duration=10,
+            step_cost=12,
+        )
+        cls.pack_customer = cls.env["res.partner"].create(
+            {"name": "HSB Pack Co", "is_company": True, "email": "it@pack.example.com"}
+        )
+        cls.pack = cls._pack_profile()
+        cls.pack_ticket = cls._ticket(
+            name="HSB pack ticket", partner_id=cls.pack_customer.id
+        )
+
+    @classmethod
+    def _pack_profile(cls):
+        """The subscription of ``pack_customer``: one prepaid hour, then the
+        hourly ``overage`` profile, the billing manager responsible for it.
+        Override for other terms."""
+        cls.overage = cls._pay_per_use(name="Overage", step_duration=60, step_cost=90)
+        return cls._subscription(
+            partner=cls.pack_customer,
+            prepaid_hours=1,
+            overage_profile_id=cls.overage.id,
+            user_id=cls.billing_manager.id,
+        )
+
+    def _rate(self, sessions):
+        return sessions.with_user(self.billing_manager).action_rate()
+
+
 class SupportAccountingCase(AccountTestInvoicingCommon):
     """A company with a chart of accounts and taxes (from the account tests),
     our users, a support product with a real sale tax, a customer with a
