@@ -7,6 +7,7 @@ from . import test_rating
 from . import test_rating_concurrency
 from . import test_invoicing
 from . import test_invoicing_concurrency
+from . import test_invoicing_performance
 from . import test_session
 from . import test_session_timer
 from . import test_session_overlap

@@ -1,11 +1,10 @@
-import unittest
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, api
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.fields import Command
 from odoo.modules.registry import Registry
-from odoo.tests import TransactionCase, get_db_name, new_test_user
+from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 
 
 class SupportBillingCase(TransactionCase):
@@ -137,6 +136,49 @@ class SessionCase(SupportBillingCase):
                 **vals,
             }
         ).with_env(cls.env)
+
+
+class RatingCase(SessionCase):
+    """Two customers to rate, sessions billable unless a rule says otherwise:
+    ``customer`` on the ``stepped`` pay-per-use tariff (15 min for 25.00,
+    then 10-minute steps of 12.00) and ``pack_customer`` on the subscription
+    ``pack`` made by ``_pack_profile``, with its ``pack_ticket``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.helpdesk_scope_default_outcome = "billable"
+        cls.stepped = cls._pay_per_use(
+            name="Stepped",
+            partner_ids=[Command.link(cls.customer.id)],
+            initial_step_duration=15,
+            initial_step_cost=25,
+            step_duration=10,
+            step_cost=12,
+        )
+        cls.pack_customer = cls.env["res.partner"].create(
+            {"name": "HSB Pack Co", "is_company": True, "email": "it@pack.example.com"}
+        )
+        cls.pack = cls._pack_profile()
+        cls.pack_ticket = cls._ticket(
+            name="HSB pack ticket", partner_id=cls.pack_customer.id
+        )
+
+    @classmethod
+    def _pack_profile(cls):
+        """The subscription of ``pack_customer``: one prepaid hour, then the
+        hourly ``overage`` profile, the billing manager responsible for it.
+        Override for other terms."""
+        cls.overage = cls._pay_per_use(name="Overage", step_duration=60, step_cost=90)
+        return cls._subscription(
+            partner=cls.pack_customer,
+            prepaid_hours=1,
+            overage_profile_id=cls.overage.id,
+            user_id=cls.billing_manager.id,
+        )
+
+    def _rate(self, sessions):
+        return sessions.with_user(self.billing_manager).action_rate()
 
 
 class SupportAccountingCase(AccountTestInvoicingCommon):
@@ -282,9 +324,11 @@ class SupportAccountingCase(AccountTestInvoicingCommon):
         return self.company.currency_id.round(-sum(lines.mapped("balance")))
 
 
-class TwoConnectionsCase(unittest.TestCase):
+class TwoConnectionsCase(BaseCase):
     """Two users at the same moment, on two real database connections: the
-    data is committed, so each test cleans up after itself."""
+    data is committed, so each test cleans up after itself. A ``BaseCase``
+    (not a ``unittest.TestCase``): Odoo's test loader needs the tags and
+    module it gives its subclasses."""
 
     @classmethod
     def setUpClass(cls):

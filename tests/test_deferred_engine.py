@@ -1,16 +1,17 @@
 """The pure-Python deferred revenue core, without a database."""
 
 import itertools
-import unittest
 
 from odoo.addons.helpdesk_session_billing.core import deferred as engine
+from odoo.tests import BaseCase, tagged
 
 PACK = engine.Layer.from_hours(10, 800.0)  # 80.00 an hour
 RECHARGE = engine.Layer.from_hours(5, 450.0)  # 90.00 an hour
 THIRDS = engine.Layer.from_hours(3, 1000.0)  # 333.333... an hour
 
 
-class TestDeferredEngine(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestDeferredEngine(BaseCase):
     def test_nothing_consumed(self):
         self.assertEqual(engine.recognized_target([PACK, RECHARGE], 0), 0)
         self.assertEqual(engine.recognized_target([PACK, RECHARGE], -30), 0)

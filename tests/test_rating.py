@@ -1,41 +1,9 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Command
 from odoo.tests import Form, tagged
 
-from .common import SessionCase
-
-
-class RatingCase(SessionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.helpdesk_scope_default_outcome = "billable"
-        cls.stepped = cls._pay_per_use(
-            name="Stepped",
-            partner_ids=[Command.link(cls.customer.id)],
-            initial_step_duration=15,
-            initial_step_cost=25,
-            step_duration=10,
-            step_cost=12,
-        )
-        cls.pack_customer = cls.env["res.partner"].create(
-            {"name": "HSB Pack Co", "is_company": True, "email": "it@pack.example.com"}
-        )
-        cls.overage = cls._pay_per_use(name="Overage", step_duration=60, step_cost=90)
-        cls.pack = cls._subscription(
-            partner=cls.pack_customer,
-            prepaid_hours=1,
-            overage_profile_id=cls.overage.id,
-            user_id=cls.billing_manager.id,
-        )
-        cls.pack_ticket = cls._ticket(
-            name="HSB pack ticket", partner_id=cls.pack_customer.id
-        )
-
-    def _rate(self, sessions):
-        return sessions.with_user(self.billing_manager).action_rate()
+from .common import RatingCase
 
 
 @tagged("post_install", "-at_install")

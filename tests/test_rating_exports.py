@@ -5,43 +5,32 @@ from datetime import date, datetime
 
 import openpyxl
 
-from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import SessionCase
+from .common import RatingCase
 
 STATEMENT = "helpdesk_session_billing.action_report_support_statement"
 
 
 @tagged("post_install", "-at_install")
-class TestRatingExports(SessionCase):
+class TestRatingExports(RatingCase):
     """CSV and XLSX exports of the rating screen, and the support statement,
     on a pay-per-use customer and a subscription customer rated over March
     2025 (times in Brussels: UTC+1 in March)."""
 
     @classmethod
+    def _pack_profile(cls):
+        """Ten prepaid hours, recharged with 2 in February and 5 in March."""
+        pack = cls._subscription(partner=cls.pack_customer, prepaid_hours=10)
+        Recharge = cls.env["helpdesk.contract.recharge"]
+        Recharge.create({"profile_id": pack.id, "hours": 2, "date": "2025-02-01"})
+        Recharge.create({"profile_id": pack.id, "hours": 5, "date": "2025-03-05"})
+        return pack
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.helpdesk_scope_default_outcome = "billable"
         cls.billing_manager.tz = "Europe/Brussels"
-        cls.stepped = cls._pay_per_use(
-            name="Stepped",
-            partner_ids=[Command.link(cls.customer.id)],
-            initial_step_duration=15,
-            initial_step_cost=25,
-            step_duration=10,
-            step_cost=12,
-        )
-        cls.pack_customer = cls.env["res.partner"].create(
-            {"name": "HSB Pack Co", "is_company": True}
-        )
-        cls.pack = cls._subscription(partner=cls.pack_customer, prepaid_hours=10)
-        Recharge = cls.env["helpdesk.contract.recharge"]
-        Recharge.create({"profile_id": cls.pack.id, "hours": 2, "date": "2025-02-01"})
-        Recharge.create({"profile_id": cls.pack.id, "hours": 5, "date": "2025-03-05"})
-        cls.pack_ticket = cls._ticket(
-            name="HSB pack ticket", partner_id=cls.pack_customer.id
-        )
         # Pay-per-use: 26 min -> 35 billed, 49.00; 10 + 6 extra -> 25, 37.00.
         cls.ppu_1 = cls._session(cls._at(9), 26, device="Front desk PC")
         cls.ppu_2 = cls._session(cls._at(11), 10, extra_duration=6, user=cls.agent_2)

@@ -1,36 +1,20 @@
 from datetime import timedelta
 
-from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import SessionCase
+from .common import RatingCase
 
 
 @tagged("post_install", "-at_install")
-class TestRatingPerformance(SessionCase):
+class TestRatingPerformance(RatingCase):
     """Rating is batched: its number of queries does not grow with the number
     of sessions (one pay-per-use profile and one subscription here, so the
     comparison is about sessions, not profiles)."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.helpdesk_scope_default_outcome = "billable"
-        cls._pay_per_use(
-            name="Stepped",
-            partner_ids=[Command.link(cls.customer.id)],
-            initial_step_duration=15,
-            initial_step_cost=25,
-            step_duration=10,
-            step_cost=12,
-        )
-        cls.pack_customer = cls.env["res.partner"].create(
-            {"name": "HSB Pack Co", "is_company": True}
-        )
-        cls._subscription(partner=cls.pack_customer, prepaid_hours=1000)
-        cls.pack_ticket = cls._ticket(
-            name="HSB pack ticket", partner_id=cls.pack_customer.id
-        )
+    def _pack_profile(cls):
+        # Hours enough for every session of the test.
+        return cls._subscription(partner=cls.pack_customer, prepaid_hours=1000)
 
     def _sessions(self, count, first_day):
         """``count`` draft sessions, half pay-per-use and half subscription,

@@ -1,9 +1,9 @@
 """The pure-Python scope core, without a database."""
 
-import unittest
 from datetime import date, datetime, timedelta
 
 from odoo.addons.helpdesk_session_billing.core import scope as engine
+from odoo.tests import BaseCase, tagged
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
 
@@ -24,7 +24,8 @@ def past(session):
     )
 
 
-class TestScopeEngine(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestScopeEngine(BaseCase):
     def decide(self, rules, session, **kwargs):
         return engine.classify(rules, [session], **kwargs)[0]
 

@@ -1,8 +1,7 @@
 """The pure-Python tariff core, exhaustively and without a database."""
 
-import unittest
-
 from odoo.addons.helpdesk_session_billing.core import tariff as engine
+from odoo.tests import BaseCase, tagged
 
 HOURLY = engine.Tariff(step_duration=60, step_cost=90.0)
 PER_MINUTE = engine.Tariff(step_duration=1, step_cost=1.5)
@@ -17,7 +16,8 @@ WITH_MINIMUM = engine.Tariff(min_duration=5, step_duration=15, step_cost=20.0)
 PACK = engine.Tariff(billing_type="subscription", prepaid_hours=10, step_duration=15)
 
 
-class TestTariffEngine(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestTariffEngine(BaseCase):
     def assertTariff(self, tariff, cases):
         for minutes, billed, cost in cases:
             with self.subTest(minutes=minutes):
