@@ -17,3 +17,4 @@ from . import test_scope_engine
 from . import test_scope_rules
 from . import test_deferred_engine
 from . import test_subscription_accounting
+from . import test_period_engine
