@@ -3,7 +3,8 @@ statement (PDF) of each customer over the period it shows.
 
 Kept apart from the rating screen itself (helpdesk_session_rating_wizard.py):
 these only read what the screen shows. The statement's figures are the
-customers' (models/res_partner_support_statement.py).
+customers' (models/res_partner_support_statement.py); times are read in the
+company's time zone, the one its periods are counted in.
 """
 
 import csv
@@ -172,11 +173,9 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         return dict(field._description_selection(self.env))
 
     def _local_datetime(self, value):
-        """A UTC datetime in the user's timezone, naive (spreadsheets have no
-        timezones)."""
-        if not value:
-            return None
-        return fields.Datetime.context_timestamp(self, value).replace(tzinfo=None)
+        """A UTC datetime in the company's time zone, naive (spreadsheets have
+        no time zones): a session shows on the day it is counted in."""
+        return (self.company_id or self.env.company)._helpdesk_local_datetime(value)
 
     @staticmethod
     def _csv_value(value):
