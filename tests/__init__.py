@@ -18,3 +18,4 @@ from . import test_scope_rules
 from . import test_deferred_engine
 from . import test_subscription_accounting
 from . import test_period_engine
+from . import test_period_convention
