@@ -8,6 +8,7 @@ from . import helpdesk_contract_profile_deferred
 from . import helpdesk_contract_recharge
 from . import helpdesk_scope_rule
 from . import res_partner
+from . import res_partner_support_statement
 from . import helpdesk_session
 from . import helpdesk_session_lifecycle
 from . import helpdesk_session_timer

@@ -1,12 +1,11 @@
 from collections import defaultdict
 from datetime import timedelta
 
-import pytz
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, html2plaintext
 
+from ..core import period
 from ..core import scope as engine
 
 
@@ -227,7 +226,7 @@ class HelpdeskScopeRule(models.Model):
 
     @api.model
     def _classify_company_sessions(self, sessions, company):
-        tz = _company_tz(company, self.env.user)
+        tz = company._helpdesk_tz()
         rules = self.sudo().search([("company_id", "=", company.id)])
         core_rules = [rule._get_core_rule() for rule in rules]
         facts = self._session_facts(sessions, company, tz)
@@ -261,7 +260,7 @@ class HelpdeskScopeRule(models.Model):
         dates = defaultdict(set)
         local_starts = {}
         for session in sessions:
-            local_starts[session.id] = _local(session.date_start, tz)
+            local_starts[session.id] = period.to_local(session.date_start, tz)
             dates[session.partner_id.id].add(local_starts[session.id].date())
         partners = sessions.partner_id
         profiles = (
@@ -334,7 +333,7 @@ class HelpdeskScopeRule(models.Model):
         return [
             engine.PastSession(
                 id=session_id,
-                start=_local(start, tz),
+                start=period.to_local(start, tz),
                 partner_id=partner_id,
                 ticket_id=ticket_id,
                 category_id=category_id,
@@ -346,10 +345,18 @@ class HelpdeskScopeRule(models.Model):
     def _allowance_used(self, sessions, rules, company, tz):
         """Allowance already taken by rated sessions, as frozen when rated:
         {(rule id, partner id, (year, month)): minutes}. One query."""
-        starts = sessions.mapped("date_start")
-        # A day on each side covers any time zone; months are told apart below.
-        date_from = min(starts).replace(day=1) - timedelta(days=1)
-        date_to = max(starts) + timedelta(days=32)
+        starts = [
+            (session.partner_id.id, period.to_local(session.date_start, tz))
+            for session in sessions
+        ]
+        months = {(partner_id, engine.month_of(start)) for partner_id, start in starts}
+        # The company's months of the sessions, from the first day of the
+        # earliest to the last day of the latest; those in between that no
+        # session falls in are left out below.
+        days = [start.date() for _partner_id, start in starts]
+        date_from, date_to = period.bounds(
+            period.month_days(min(days))[0], period.month_days(max(days))[1], tz
+        )
         self._flush_scope_facts()
         rows = self.env.execute_query(
             SQL(
@@ -361,7 +368,8 @@ class HelpdeskScopeRule(models.Model):
                    AND s.scope_rule_id = ANY(%s)
                    AND s.partner_id = ANY(%s)
                    AND s.company_id = %s
-                   AND s.date_start BETWEEN %s AND %s
+                   AND s.date_start >= %s
+                   AND s.date_start < %s
                 """,
                 rules.ids,
                 sessions.partner_id.ids,
@@ -370,13 +378,9 @@ class HelpdeskScopeRule(models.Model):
                 date_to,
             )
         )
-        months = {
-            (session.partner_id.id, engine.month_of(_local(session.date_start, tz)))
-            for session in sessions
-        }
         used = defaultdict(int)
         for rule_id, partner_id, start, minutes in rows:
-            month = engine.month_of(_local(start, tz))
+            month = engine.month_of(period.to_local(start, tz))
             if (partner_id, month) in months:
                 used[(rule_id, partner_id, month)] += minutes or 0
         return dict(used)
@@ -463,21 +467,6 @@ class HelpdeskScopeRule(models.Model):
                 "rule: this rule is billable."
             )
         return self.env._("Unknown outcome.")
-
-
-def _company_tz(company, user):
-    """Months and days are the company's (its address' time zone), so that the
-    result does not depend on who triggers the classification."""
-    name = company.partner_id.tz or user.tz or "UTC"
-    try:
-        return pytz.timezone(name)
-    except pytz.UnknownTimeZoneError:
-        return pytz.utc
-
-
-def _local(moment, tz):
-    """A naive UTC datetime as a naive datetime in ``tz``."""
-    return pytz.utc.localize(moment).astimezone(tz).replace(tzinfo=None)
 
 
 def _hours(minutes):

@@ -259,7 +259,7 @@ class HelpdeskSession(models.Model):
     def _get_invoice_line_detail(self):
         """Date, consultant, actual and billed minutes of one session."""
         self.ensure_one()
-        start = fields.Datetime.context_timestamp(self, self.date_start)
+        start = self.company_id._helpdesk_local_datetime(self.date_start)
         return self.env._(
             "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
             date=start.strftime("%Y-%m-%d %H:%M"),

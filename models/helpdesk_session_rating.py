@@ -313,8 +313,10 @@ class HelpdeskSession(models.Model):
         return result
 
     def _local_date(self):
+        """The company's day the session started on: the day its profile
+        must be in force."""
         self.ensure_one()
-        return fields.Datetime.context_timestamp(self, self.date_start).date()
+        return self.company_id._helpdesk_local_datetime(self.date_start).date()
 
     def _update_subscription_consumption(self, minutes_by_session):
         """Add (or give back) prepaid minutes to the subscriptions concerned."""

@@ -101,17 +101,23 @@ class HelpdeskTicket(models.Model):
         company = self.env["res.company"].browse(vals.get("company_id"))
         changed = self.filtered(
             lambda ticket: (
-                "partner_id" in vals
-                and customer.commercial_partner_id
-                != ticket.partner_id.commercial_partner_id
+                (
+                    "partner_id" in vals
+                    and customer.commercial_partner_id
+                    != ticket.partner_id.commercial_partner_id
+                )
+                or ("company_id" in vals and company != ticket.company_id)
             )
-            or ("company_id" in vals and company != ticket.company_id)
         )
         if not changed:
             return
-        rated = self.env["helpdesk.session"].sudo()._read_group(
-            [("ticket_id", "in", changed.ids), ("state", "!=", "draft")],
-            ["ticket_id"],
+        rated = (
+            self.env["helpdesk.session"]
+            .sudo()
+            ._read_group(
+                [("ticket_id", "in", changed.ids), ("state", "!=", "draft")],
+                ["ticket_id"],
+            )
         )
         if rated:
             raise UserError(

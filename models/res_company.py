@@ -1,4 +1,7 @@
 from odoo import fields, models
+from odoo.fields import Domain
+
+from ..core import period
 
 
 class ResCompany(models.Model):
@@ -82,3 +85,39 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'general')]",
         help="Journal of the entries recognizing deferred support revenue.",
     )
+
+    # ------------------------------------------------------------------
+    # Business: the company's days (one convention for every period)
+    # ------------------------------------------------------------------
+    def _helpdesk_tz(self):
+        """Name of the time zone whose days and months count the company's
+        support: its address' (its partner's), else UTC. Never the user's, so
+        that a session falls on the same day and in the same month on every
+        screen, whoever looks."""
+        self.ensure_one()
+        return period.valid_tz(self.partner_id.tz)
+
+    def _helpdesk_period_domain(self, date_from, date_to, fname="date_start"):
+        """Domain on the datetime field ``fname``: from the first moment of the
+        company's day ``date_from`` to the last of its day ``date_to`` (either
+        may be empty: open)."""
+        start, end = period.bounds(
+            fields.Date.to_date(date_from),
+            fields.Date.to_date(date_to),
+            self._helpdesk_tz(),
+        )
+        domain = Domain.TRUE
+        if start:
+            domain &= Domain(fname, ">=", start)
+        if end:
+            domain &= Domain(fname, "<", end)
+        return domain
+
+    def _helpdesk_local_datetime(self, value):
+        """The UTC datetime ``value`` read in the company's time zone, naive
+        (what exports and statements show); None when empty."""
+        return period.to_local(fields.Datetime.to_datetime(value), self._helpdesk_tz())
+
+    def _helpdesk_today(self):
+        """Today in the company's time zone."""
+        return period.local_date(fields.Datetime.now(), self._helpdesk_tz())

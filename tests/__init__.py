@@ -19,3 +19,5 @@ from . import test_scope_rules
 from . import test_deferred_engine
 from . import test_subscription_accounting
 from . import test_ledger_integrity
+from . import test_period_engine
+from . import test_period_convention

@@ -30,7 +30,9 @@ class TestRatingExports(RatingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.billing_manager.tz = "Europe/Brussels"
+        cls.company.partner_id.tz = "Europe/Brussels"
+        # The user elsewhere: exports and statements count the company's days.
+        cls.billing_manager.tz = "America/New_York"
         # Pay-per-use: 26 min -> 35 billed, 49.00; 10 + 6 extra -> 25, 37.00.
         cls.ppu_1 = cls._session(cls._at(9), 26, device="Front desk PC")
         cls.ppu_2 = cls._session(cls._at(11), 10, extra_duration=6, user=cls.agent_2)

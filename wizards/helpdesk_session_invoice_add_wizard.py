@@ -41,12 +41,8 @@ class HelpdeskSessionInvoiceAddWizard(models.TransientModel):
                     ("company_id", "=", wizard.move_id.company_id.id),
                 ]
             )
-            if wizard.date_from:
-                domain &= Domain("date_start", ">=", wizard.date_from)
-            if wizard.date_to:
-                domain &= Domain(
-                    "date_start", "<", fields.Date.add(wizard.date_to, days=1)
-                )
+            company = wizard.move_id.company_id or self.env.company
+            domain &= company._helpdesk_period_domain(wizard.date_from, wizard.date_to)
             wizard.session_ids = [
                 Command.set(Session.search(domain, order="date_start, id").ids)
             ]

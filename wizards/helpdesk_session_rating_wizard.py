@@ -21,11 +21,14 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     partner_category_id = fields.Many2one(
         comodel_name="res.partner.category", string="Customer tag"
     )
+    # Days of the company's time zone (res.company._helpdesk_period_domain).
     date_from = fields.Date(
         string="From",
-        default=lambda self: fields.Date.context_today(self).replace(day=1),
+        default=lambda self: self.env.company._helpdesk_today().replace(day=1),
     )
-    date_to = fields.Date(string="To", default=fields.Date.context_today)
+    date_to = fields.Date(
+        string="To", default=lambda self: self.env.company._helpdesk_today()
+    )
     user_id = fields.Many2one(comodel_name="res.users", string="Consultant")
     ticket_id = fields.Many2one(comodel_name="helpdesk.ticket")
     state_filter = fields.Selection(
@@ -95,10 +98,8 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
             )
         if self.partner_category_id:
             domain &= Domain("partner_category_ids", "in", self.partner_category_id.id)
-        if self.date_from:
-            domain &= Domain("date_start", ">=", self.date_from)
-        if self.date_to:
-            domain &= Domain("date_start", "<", fields.Date.add(self.date_to, days=1))
+        company = self.company_id or self.env.company
+        domain &= company._helpdesk_period_domain(self.date_from, self.date_to)
         if self.user_id:
             domain &= Domain("user_id", "=", self.user_id.id)
         if self.ticket_id:

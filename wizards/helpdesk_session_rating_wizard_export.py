@@ -2,18 +2,18 @@
 statement (PDF) of each customer over the period it shows.
 
 Kept apart from the rating screen itself (helpdesk_session_rating_wizard.py):
-these only read what the screen shows.
+these only read what the screen shows. The statement's figures are the
+customers' (models/res_partner_support_statement.py); times are read in the
+company's time zone, the one its periods are counted in.
 """
 
 import csv
 import io
-from collections import defaultdict
 from datetime import datetime
 
 import xlsxwriter
 
 from odoo import fields, models
-from odoo.fields import Domain
 
 STATEMENT_REPORT = "helpdesk_session_billing.action_report_support_statement"
 
@@ -173,11 +173,9 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         return dict(field._description_selection(self.env))
 
     def _local_datetime(self, value):
-        """A UTC datetime in the user's timezone, naive (spreadsheets have no
-        timezones)."""
-        if not value:
-            return None
-        return fields.Datetime.context_timestamp(self, value).replace(tzinfo=None)
+        """A UTC datetime in the company's time zone, naive (spreadsheets have
+        no time zones): a session shows on the day it is counted in."""
+        return (self.company_id or self.env.company)._helpdesk_local_datetime(value)
 
     @staticmethod
     def _csv_value(value):
@@ -223,171 +221,12 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     # Business: support statement
     # ------------------------------------------------------------------
     def _get_statement_values(self):
-        """One dict per customer shown (the customer filter, else the customers
-        of the lines) over the period: its rated sessions, their totals and,
-        for each subscription, the balance at the start, what the period
-        consumed and recharged, and the balance at the end. Everything is read
-        in a few batched queries; the report template only displays it."""
+        """The support statement of each customer shown (the customer filter,
+        else the customers of the lines) over the period: the figures are the
+        customers' (res.partner._get_support_statements), the report template
+        only displays them."""
         self.ensure_one()
-        customers = (
-            self.partner_id.commercial_partner_id or self.session_ids.partner_id
-        ).sorted("display_name")
-        if not customers:
-            return []
-        Session = self.env["helpdesk.session"]
-        date_from, date_to = self.date_from, self.date_to
-        period = Domain("company_id", "=", self.company_id.id) & Domain(
-            "partner_id", "in", customers.ids
+        customers = self.partner_id.commercial_partner_id or self.session_ids.partner_id
+        return customers._get_support_statements(
+            self.date_from, self.date_to, self.company_id or self.env.company
         )
-        if date_from:
-            period &= Domain("date_start", ">=", date_from)
-        if date_to:
-            period &= Domain("date_start", "<", fields.Date.add(date_to, days=1))
-        sessions = Session.search(
-            period & Domain("state", "in", ["rated", "invoiced"]),
-            order="date_start, id",
-        )
-        unrated = dict(
-            Session._read_group(
-                period & Domain("state", "=", "draft"), ["partner_id"], ["__count"]
-            )
-        )
-        subscriptions = self._statement_subscriptions(customers)
-        balances = self._statement_balances(subscriptions)
-
-        scopes = self._selection_labels("scope")
-        by_customer = defaultdict(list)
-        for session in sessions:
-            by_customer[session.partner_id].append(session)
-        statements = []
-        for customer in customers:
-            lines = []
-            for session in by_customer[customer]:
-                start = self._local_datetime(session.date_start)
-                lines.append(
-                    {
-                        "date": start.strftime("%Y-%m-%d %H:%M") if start else "",
-                        "ticket": " ".join(
-                            filter(
-                                None, [session.ticket_id.number, session.ticket_id.name]
-                            )
-                        ),
-                        "consultant": session.user_id.name or "",
-                        "duration": session.total_duration,
-                        "billed": session.billed_duration,
-                        "included": session.scope_included_minutes,
-                        "billable": session.scope_billable_minutes,
-                        "scope": scopes.get(session.scope, ""),
-                        "scope_reason": session.scope_reason or "",
-                        "prepaid": session.prepaid_minutes,
-                        "cost": session.cost,
-                    }
-                )
-            statements.append(
-                {
-                    "customer": customer,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                    "currency": self.currency_id,
-                    "lines": lines,
-                    "total_duration": sum(line["duration"] for line in lines),
-                    "total_billed": sum(line["billed"] for line in lines),
-                    "total_included": sum(line["included"] for line in lines),
-                    "total_billable": sum(line["billable"] for line in lines),
-                    "total_cost": sum(line["cost"] for line in lines),
-                    "unrated_count": unrated.get(customer, 0),
-                    "subscriptions": [
-                        balances[subscription.id]
-                        for subscription in subscriptions
-                        if subscription.partner_id == customer
-                    ],
-                }
-            )
-        return statements
-
-    def _statement_subscriptions(self, customers):
-        """The subscriptions of ``customers`` in force at some point of the
-        period."""
-        self.ensure_one()
-        domain = (
-            Domain("billing_type", "=", "subscription")
-            & Domain("partner_id", "in", customers.ids)
-            & Domain("company_id", "=", self.company_id.id)
-        )
-        if self.date_to:
-            domain &= Domain("date_start", "=", False) | Domain(
-                "date_start", "<=", self.date_to
-            )
-        if self.date_from:
-            domain &= Domain("date_end", "=", False) | Domain(
-                "date_end", ">=", self.date_from
-            )
-        return self.env["helpdesk.contract.profile"].search(domain)
-
-    def _statement_balances(self, subscriptions):
-        """{subscription id: balance figures over the period} in hours:
-        start = prepaid + recharged before the period - consumed by sessions
-        rated before it; end = start + recharged - consumed in the period.
-        Four grouped queries whatever the number of subscriptions."""
-        self.ensure_one()
-        date_from, date_to = self.date_from, self.date_to
-        Session = self.env["helpdesk.session"]
-        Recharge = self.env["helpdesk.contract.recharge"]
-        rated = Domain("profile_id", "in", subscriptions.ids) & Domain(
-            "state", "in", ["rated", "invoiced"]
-        )
-        recharges = Domain("profile_id", "in", subscriptions.ids)
-        before = Domain.FALSE
-        if date_from:
-            before = Domain("date_start", "<", date_from)
-        during = Domain.TRUE
-        if date_from:
-            during &= Domain("date_start", ">=", date_from)
-        if date_to:
-            during &= Domain("date_start", "<", fields.Date.add(date_to, days=1))
-        recharged_before_domain = (
-            Domain("date", "<", date_from) if date_from else Domain.FALSE
-        )
-        recharged_during_domain = Domain.TRUE
-        if date_from:
-            recharged_during_domain &= Domain("date", ">=", date_from)
-        if date_to:
-            recharged_during_domain &= Domain("date", "<=", date_to)
-
-        def minutes(domain):
-            if not subscriptions or domain.is_false():
-                return {}
-            return dict(
-                Session._read_group(
-                    rated & domain, ["profile_id"], ["prepaid_minutes:sum"]
-                )
-            )
-
-        def hours(domain):
-            if not subscriptions or domain.is_false():
-                return {}
-            return dict(
-                Recharge._read_group(recharges & domain, ["profile_id"], ["hours:sum"])
-            )
-
-        consumed_before = minutes(before)
-        consumed_during = minutes(during)
-        recharged_before = hours(recharged_before_domain)
-        recharged_during = hours(recharged_during_domain)
-        balances = {}
-        for subscription in subscriptions:
-            start = (
-                subscription.prepaid_hours
-                + recharged_before.get(subscription, 0.0)
-                - consumed_before.get(subscription, 0) / 60.0
-            )
-            consumed = consumed_during.get(subscription, 0) / 60.0
-            recharged = recharged_during.get(subscription, 0.0)
-            balances[subscription.id] = {
-                "subscription": subscription,
-                "start_hours": start,
-                "consumed_hours": consumed,
-                "recharged_hours": recharged,
-                "end_hours": start + recharged - consumed,
-            }
-        return balances
