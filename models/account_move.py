@@ -1,5 +1,11 @@
+"""Invoices and support sessions: the *Add support sessions* button of a
+draft customer invoice, the *Sessions* button, and what posting, resetting
+to draft or cancelling an invoice or a credit note does to its sessions.
+"""
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 
 from .account_analytic_distribution_model import AnalyticDistributionCache
 
@@ -37,10 +43,7 @@ class AccountMove(models.Model):
     def action_add_support_sessions(self):
         """From a draft customer invoice: pick the customer's sessions to bill."""
         self.ensure_one()
-        if self.move_type != "out_invoice" or self.state != "draft":
-            raise UserError(
-                self.env._("Support sessions are added to draft customer invoices.")
-            )
+        self._check_support_sessions_target()
         if not self.partner_id:
             raise UserError(self.env._("Choose the customer first."))
         return {
@@ -84,9 +87,41 @@ class AccountMove(models.Model):
         action["context"] = {}
         return action
 
-    def _add_support_sessions(self, sessions, grouping="ticket"):
-        """Put ``sessions`` on this draft invoice, as new lines."""
+    def _check_support_sessions_target(self):
+        """Refuse, writing nothing, unless ``self`` is a draft customer invoice
+        the user may edit: no credit note, vendor bill, posted or cancelled
+        move."""
         self.ensure_one()
+        if not (
+            self.has_access("write")
+            and self.env["account.move.line"].has_access("create")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Adding support sessions to an invoice takes the right to "
+                    "edit invoices (Invoicing): ask your accountant."
+                )
+            )
+        if self.move_type != "out_invoice" or self.state != "draft":
+            selection = self._fields["move_type"]._description_selection(self.env)
+            states = self._fields["state"]._description_selection(self.env)
+            raise UserError(
+                self.env._(
+                    "Support sessions are added to draft customer invoices only: "
+                    "%(move)s is a %(type)s (%(state)s).",
+                    move=self.display_name,
+                    type=dict(selection)[self.move_type].lower(),
+                    state=dict(states)[self.state].lower(),
+                )
+            )
+
+    def _add_support_sessions(self, sessions, grouping="ticket"):
+        """Put ``sessions`` on this draft customer invoice, as new lines at
+        their rated cost converted to the invoice's currency on its date, with
+        the user's rights (billing manager, and invoicing rights)."""
+        self.ensure_one()
+        self._check_support_sessions_target()
+        sessions._check_rating_rights()
         sessions = sessions._lock_for_invoicing()
         foreign = sessions.filtered(
             lambda s: (
@@ -103,17 +138,18 @@ class AccountMove(models.Model):
                 )
             )
         line_groups = sessions._get_invoice_line_groups(grouping)
+        date = self._get_invoice_currency_rate_date()
+        line_vals_list = []
+        for group in line_groups:
+            vals = group._prepare_invoice_line_vals()
+            vals["price_unit"] = group._get_invoice_line_price(
+                self.currency_id, self.company_id, date
+            )
+            line_vals_list.append(vals)
         before = self.invoice_line_ids
-        self.sudo().with_context(
+        self.with_context(
             helpdesk_distribution_cache=AnalyticDistributionCache()
-        ).write(
-            {
-                "invoice_line_ids": [
-                    fields.Command.create(group._prepare_invoice_line_vals())
-                    for group in line_groups
-                ]
-            }
-        )
+        ).write({"invoice_line_ids": [Command.create(v) for v in line_vals_list]})
         sessions._link_invoice_lines(
             (self.invoice_line_ids - before).sorted("id"), line_groups
         )

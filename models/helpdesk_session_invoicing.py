@@ -141,6 +141,13 @@ class HelpdeskSession(models.Model):
         amount = -currency.round(sum(self.mapped("cost")))
         return {"amount_currency": amount, "balance": amount}
 
+    def _get_invoice_line_price(self, currency, company, date):
+        """The rated cost of ``self`` (one invoice line), converted to
+        ``currency`` at the rate of ``company`` on ``date``."""
+        return self[:1].currency_id._convert(
+            sum(self.mapped("cost")), currency, company, date
+        )
+
     def _link_invoice_lines(self, lines, line_groups):
         """Link the sessions of each of ``line_groups`` to the invoice line at
         the same place in ``lines`` (made from that group, in that order) and
