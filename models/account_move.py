@@ -1,7 +1,20 @@
+"""Invoices and support sessions: the *Add support sessions* button of a
+draft customer invoice, the *Sessions* button, and what posting, resetting
+to draft or cancelling an invoice or a credit note does to its sessions.
+
+A credit note credits the sessions of the invoice lines it reverses in full
+(each credit note line names the invoice line it reverses, set when Odoo
+copies the invoice into it), nothing else; resetting it to draft or
+cancelling it puts them back on those lines. What happens to the sessions
+themselves is in ``helpdesk_session_invoicing.py``.
+"""
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 
 from .account_analytic_distribution_model import AnalyticDistributionCache
+from .account_move_line import REVERSAL, REVERSAL_KEY
 
 
 class AccountMove(models.Model):
@@ -37,10 +50,7 @@ class AccountMove(models.Model):
     def action_add_support_sessions(self):
         """From a draft customer invoice: pick the customer's sessions to bill."""
         self.ensure_one()
-        if self.move_type != "out_invoice" or self.state != "draft":
-            raise UserError(
-                self.env._("Support sessions are added to draft customer invoices.")
-            )
+        self._check_support_sessions_target()
         if not self.partner_id:
             raise UserError(self.env._("Choose the customer first."))
         return {
@@ -84,9 +94,41 @@ class AccountMove(models.Model):
         action["context"] = {}
         return action
 
-    def _add_support_sessions(self, sessions, grouping="ticket"):
-        """Put ``sessions`` on this draft invoice, as new lines."""
+    def _check_support_sessions_target(self):
+        """Refuse, writing nothing, unless ``self`` is a draft customer invoice
+        the user may edit: no credit note, vendor bill, posted or cancelled
+        move."""
         self.ensure_one()
+        if not (
+            self.has_access("write")
+            and self.env["account.move.line"].has_access("create")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Adding support sessions to an invoice takes the right to "
+                    "edit invoices (Invoicing): ask your accountant."
+                )
+            )
+        if self.move_type != "out_invoice" or self.state != "draft":
+            selection = self._fields["move_type"]._description_selection(self.env)
+            states = self._fields["state"]._description_selection(self.env)
+            raise UserError(
+                self.env._(
+                    "Support sessions are added to draft customer invoices only: "
+                    "%(move)s is a %(type)s (%(state)s).",
+                    move=self.display_name,
+                    type=dict(selection)[self.move_type].lower(),
+                    state=dict(states)[self.state].lower(),
+                )
+            )
+
+    def _add_support_sessions(self, sessions, grouping="ticket"):
+        """Put ``sessions`` on this draft customer invoice, as new lines at
+        their rated cost converted to the invoice's currency on its date, with
+        the user's rights (billing manager, and invoicing rights)."""
+        self.ensure_one()
+        self._check_support_sessions_target()
+        sessions._check_rating_rights()
         sessions = sessions._lock_for_invoicing()
         foreign = sessions.filtered(
             lambda s: (
@@ -103,17 +145,18 @@ class AccountMove(models.Model):
                 )
             )
         line_groups = sessions._get_invoice_line_groups(grouping)
+        date = self._get_invoice_currency_rate_date()
+        line_vals_list = []
+        for group in line_groups:
+            vals = group._prepare_invoice_line_vals()
+            vals["price_unit"] = group._get_invoice_line_price(
+                self.currency_id, self.company_id, date
+            )
+            line_vals_list.append(vals)
         before = self.invoice_line_ids
-        self.sudo().with_context(
+        self.with_context(
             helpdesk_distribution_cache=AnalyticDistributionCache()
-        ).write(
-            {
-                "invoice_line_ids": [
-                    fields.Command.create(group._prepare_invoice_line_vals())
-                    for group in line_groups
-                ]
-            }
-        )
+        ).write({"invoice_line_ids": [Command.create(v) for v in line_vals_list]})
         sessions._link_invoice_lines(
             (self.invoice_line_ids - before).sorted("id"), line_groups
         )
@@ -121,17 +164,54 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Business: cancel and credit notes
     # ------------------------------------------------------------------
+    def button_draft(self):
+        # A posted credit note reset to draft (or cancelled, which resets it
+        # first) credits nothing: its sessions go back on their invoice lines.
+        # Checked before anything is written.
+        credit_lines = (
+            self.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
+            .sudo()
+            .invoice_line_ids.filtered("helpdesk_credited_session_ids")
+        )
+        # Several lines of a credit note may reverse one invoice line.
+        credits = {
+            key: lines.helpdesk_credited_session_ids
+            for key, lines in credit_lines.grouped(
+                lambda line: (line.move_id, line.helpdesk_reversed_line_id)
+            ).items()
+        }
+        for (credit_note, invoice_line), sessions in credits.items():
+            sessions._check_credit_note_undo(credit_note, invoice_line)
+        result = super().button_draft()
+        for (_credit_note, invoice_line), sessions in credits.items():
+            sessions._undo_credit_note(invoice_line)
+        credit_lines._helpdesk_ledger_writer().helpdesk_credited_session_ids = [
+            Command.clear()
+        ]
+        return result
+
     def button_cancel(self):
         result = super().button_cancel()
-        self.sudo().invoice_line_ids.helpdesk_session_ids._release_from_invoice()
+        # A cancelled invoice (a posted one is reset to draft first, where its
+        # journal allows it) gives its invoiced sessions back; those a credit
+        # note closed stay credited.
+        self.sudo().invoice_line_ids.helpdesk_session_ids.filtered(
+            lambda s: s.state == "invoiced"
+        )._release_from_invoice()
         # A cancelled pack or recharge invoice no longer defers revenue.
         self.sudo().helpdesk_profile_id._recognize_deferred_revenue()
         return result
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
-        """Credit notes of a pack or recharge invoice belong to its
-        subscription too: its invoices and deferred revenue include them."""
-        reverses = super()._reverse_moves(default_values_list, cancel=cancel)
+        """Each credit note line copied from a line of sessions names it (see
+        ``account.move.line._copy_data_extend_business_fields``). Credit notes
+        of a pack or recharge invoice belong to its subscription too: its
+        invoices and deferred revenue include them."""
+        reverses = (
+            super(AccountMove, self.with_context(**{REVERSAL_KEY: REVERSAL}))
+            ._reverse_moves(default_values_list, cancel=cancel)
+            .with_env(self.env)
+        )
         for profile, moves in (
             reverses.sudo()
             .filtered(lambda m: m.reversed_entry_id.helpdesk_profile_id)
@@ -143,22 +223,49 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        for credit_note in posted.filtered(
-            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
-        ):
-            invoice = credit_note.reversed_entry_id
-            sessions = invoice.sudo().invoice_line_ids.helpdesk_session_ids
-            if sessions and credit_note._is_full_credit_of(invoice):
-                sessions._apply_credit_note(credit_note)
+        credit_notes = posted.filtered(lambda m: m.move_type == "out_refund")
+        credit_notes._credit_support_sessions()
         # A credit note on a pack or recharge invoice takes back deferred
         # revenue: what was recognized of it goes back too.
-        posted.filtered(
-            lambda m: m.move_type == "out_refund"
-        ).reversed_entry_id.sudo().helpdesk_profile_id._recognize_deferred_revenue()
+        credit_notes.reversed_entry_id.sudo().helpdesk_profile_id._recognize_deferred_revenue()
         return posted
 
-    def _is_full_credit_of(self, invoice):
+    def _credit_support_sessions(self):
+        """The posted credit notes of ``self`` credit the invoiced sessions of
+        each invoice line they reverse in full; each credit note line records
+        the sessions it credited. A line reversed in part, or not at all,
+        leaves its sessions invoiced."""
+        lines = self.sudo().invoice_line_ids.filtered("helpdesk_reversed_line_id")
+        credited = {}
+        for (credit_note, invoice_line), credit_lines in lines.grouped(
+            lambda line: (line.move_id, line.helpdesk_reversed_line_id)
+        ).items():
+            if not credit_note._reverses_in_full(invoice_line, credit_lines):
+                continue
+            sessions = invoice_line.helpdesk_session_ids.filtered(
+                lambda s: s.state == "invoiced"
+            )
+            if not sessions:
+                continue
+            credited[credit_note] = sessions | credited.get(credit_note, sessions)
+            credit_lines._helpdesk_ledger_writer().helpdesk_credited_session_ids = [
+                Command.set(sessions.ids)
+            ]
+        for credit_note, sessions in credited.items():
+            sessions._apply_credit_note(credit_note)
+
+    def _reverses_in_full(self, invoice_line, credit_lines):
+        """Whether ``credit_lines`` of this credit note reverse the whole of
+        ``invoice_line``: a line of the posted invoice the credit note
+        reverses, the same untaxed amount in the same currency."""
         self.ensure_one()
-        return not invoice.currency_id.compare_amounts(
-            self.amount_total, invoice.amount_total
+        currency = invoice_line.currency_id
+        return (
+            invoice_line.move_id == self.reversed_entry_id
+            and invoice_line.parent_state == "posted"
+            and credit_lines.currency_id == currency
+            and not currency.compare_amounts(
+                sum(credit_lines.mapped("price_subtotal")),
+                invoice_line.price_subtotal,
+            )
         )

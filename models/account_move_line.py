@@ -1,4 +1,30 @@
-from odoo import fields, models
+"""Invoice lines and support sessions: the sessions a line bills and, on a
+customer credit note, the invoice line it reverses and the sessions it
+credited.
+
+The reversed line is set only while Odoo copies an invoice into its credit
+note (``account.move._reverse_moves``, through the module's own context
+object); the credited sessions only by the module when the credit note is
+posted. Neither is written any other way, so a credit note credits exactly
+the sessions of the lines it reverses, and gives back exactly those when it
+is reset to draft or cancelled.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .helpdesk_session_lifecycle import LEDGER_WRITE, LEDGER_WRITE_KEY
+
+# The context key the module's ``_reverse_moves`` sets while Odoo copies
+# invoices into their credit notes, and its value: a plain object no client
+# can send, so no other copy links a line to the line it came from.
+REVERSAL_KEY = "helpdesk_support_reversal"
+REVERSAL = object()
+
+# Credit note fields only the module's own code writes.
+CREDIT_LINK_FIELDS = frozenset(
+    {"helpdesk_reversed_line_id", "helpdesk_credited_session_ids"}
+)
 
 
 class AccountMoveLine(models.Model):
@@ -11,6 +37,49 @@ class AccountMoveLine(models.Model):
         readonly=True,
         copy=False,
     )
+    helpdesk_reversed_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Reversed support line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="On a credit note: the invoice line of support sessions this line "
+        "reverses.",
+    )
+    helpdesk_credited_session_ids = fields.Many2many(
+        comodel_name="helpdesk.session",
+        relation="helpdesk_session_credit_note_line_rel",
+        column1="line_id",
+        column2="session_id",
+        string="Credited support sessions",
+        readonly=True,
+        copy=False,
+        help="On a posted credit note: the sessions this line credited. "
+        "Resetting the credit note to draft or cancelling it puts them back on "
+        "their invoice.",
+    )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._is_helpdesk_ledger_write():
+            reversal = self.env.context.get(REVERSAL_KEY) is REVERSAL
+            for vals in vals_list:
+                self._check_credit_link_fields(
+                    fname
+                    for fname in CREDIT_LINK_FIELDS
+                    if vals.get(fname)
+                    and not (reversal and fname == "helpdesk_reversed_line_id")
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._is_helpdesk_ledger_write():
+            self._check_credit_link_fields(CREDIT_LINK_FIELDS.intersection(vals))
+        return super().write(vals)
 
     def unlink(self):
         # A removed line (or a deleted draft invoice) sends its sessions back
@@ -21,3 +90,42 @@ class AccountMoveLine(models.Model):
         result = super().unlink()
         sessions._release_from_invoice()
         return result
+
+    def _copy_data_extend_business_fields(self, values):
+        # As sale and purchase carry their order lines to a credit note: while
+        # the module reverses an invoice, each of its lines of sessions is
+        # named on the credit note line reversing it.
+        result = super()._copy_data_extend_business_fields(values)
+        if (
+            self.env.context.get(REVERSAL_KEY) is REVERSAL
+            and self.sudo().helpdesk_session_ids
+        ):
+            values["helpdesk_reversed_line_id"] = self.id
+        return result
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _is_helpdesk_ledger_write(self):
+        return self.env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
+
+    def _helpdesk_ledger_writer(self):
+        """``self`` as the module writes its credit links, as superuser (the
+        caller's rights on the credit note were checked by posting or
+        resetting it). Never return what it gives."""
+        return self.sudo().with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE})
+
+    def _check_credit_link_fields(self, fnames):
+        fnames = sorted(fnames)
+        if fnames:
+            raise UserError(
+                self.env._(
+                    "Which invoice line a credit note reverses and which support "
+                    "sessions it credited are set by the credit note itself, "
+                    "never by hand: %(fields)s.",
+                    fields=", ".join(
+                        self._fields[fname].get_description(self.env)["string"]
+                        for fname in fnames
+                    ),
+                )
+            )

@@ -3,9 +3,11 @@
 Owns the invoice values (``_prepare_invoice_vals``,
 ``_prepare_invoice_line_vals``, as ``sale.order`` does), the grouping of
 sessions into lines, the link between a session and its line, and what
-happens to sessions when their line goes away, their invoice is cancelled or
-a credit note cancels it. The states move through the transitions of
-``helpdesk_session_lifecycle.py``.
+happens to sessions when their line goes away, their invoice is cancelled, a
+credit note reverses their line (``_apply_credit_note``) or that credit note
+is reset to draft or cancelled (``_undo_credit_note``). Which lines a credit
+note reverses is decided in ``account_move.py``. The states move through the
+transitions of ``helpdesk_session_lifecycle.py``.
 """
 
 from odoo import api, fields, models
@@ -141,6 +143,13 @@ class HelpdeskSession(models.Model):
         amount = -currency.round(sum(self.mapped("cost")))
         return {"amount_currency": amount, "balance": amount}
 
+    def _get_invoice_line_price(self, currency, company, date):
+        """The rated cost of ``self`` (one invoice line), converted to
+        ``currency`` at the rate of ``company`` on ``date``."""
+        return self[:1].currency_id._convert(
+            sum(self.mapped("cost")), currency, company, date
+        )
+
     def _link_invoice_lines(self, lines, line_groups):
         """Link the sessions of each of ``line_groups`` to the invoice line at
         the same place in ``lines`` (made from that group, in that order) and
@@ -269,12 +278,14 @@ class HelpdeskSession(models.Model):
         )
 
     def _release_from_invoice(self):
-        """Sessions whose draft invoice line went away are to invoice again."""
+        """Sessions whose invoice line went away or whose invoice was
+        cancelled are to invoice again."""
         self._change_state("rated", {"invoice_line_id": False})
 
     def _apply_credit_note(self, credit_note):
-        """A full credit note of the sessions' invoice: billable again, or
-        closed as credited, as Settings say; the links are kept."""
+        """``credit_note`` reversed the invoice lines of ``self`` in full:
+        billable again, or closed as credited, as Settings say; the links to
+        the invoice and the credit note are kept."""
         mode = credit_note.company_id.helpdesk_credit_note_mode
         for invoice, sessions in self.grouped("invoice_id").items():
             if mode == "rebill":
@@ -288,3 +299,67 @@ class HelpdeskSession(models.Model):
                 )
             else:
                 sessions._change_state("credited", {"credit_note_id": credit_note.id})
+
+    def _check_credit_note_undo(self, credit_note, invoice_line):
+        """Refuse, writing nothing, unless the sessions of ``self``, credited
+        by ``credit_note`` from ``invoice_line``, can go back on that line:
+        still as the credit note left them, the line still on an invoice that
+        is not cancelled."""
+        moved = self.filtered(
+            lambda s: (
+                s.credit_note_id != credit_note
+                or not (
+                    (s.state == "credited" and s.invoice_line_id == invoice_line)
+                    or (s.state == "rated" and not s.invoice_line_id)
+                )
+            )
+        )
+        if moved:
+            session = moved[0]
+            state = dict(self._fields["state"]._description_selection(self.env))[
+                session.state
+            ].lower()
+            if session.invoice_id and session.invoice_id != invoice_line.move_id:
+                state = self.env._(
+                    "%(state)s on %(invoice)s",
+                    state=state,
+                    invoice=session.invoice_id.display_name,
+                )
+            raise UserError(
+                self.env._(
+                    "Session %(session)s has moved on since credit note "
+                    "%(credit_note)s credited it (it is %(state)s now): it cannot "
+                    "go back on invoice %(invoice)s, so the credit note stays as "
+                    "it is.",
+                    session=session.display_name,
+                    credit_note=credit_note.display_name,
+                    state=state,
+                    invoice=invoice_line.move_id.display_name
+                    or session.credited_invoice_id.display_name,
+                )
+            )
+        if self and (not invoice_line or invoice_line.parent_state == "cancel"):
+            raise UserError(
+                self.env._(
+                    "Session %(session)s cannot go back on the invoice line credit "
+                    "note %(credit_note)s reversed: the line was deleted or its "
+                    "invoice cancelled, so the credit note stays as it is.",
+                    session=self[0].display_name,
+                    credit_note=credit_note.display_name,
+                )
+            )
+
+    def _undo_credit_note(self, invoice_line):
+        """Their credit note reset to draft or cancelled, the sessions of
+        ``self`` are invoiced again on ``invoice_line``, the line it had
+        reversed (checked by ``_check_credit_note_undo``)."""
+        credited = self.filtered(lambda s: s.state == "credited")
+        credited._change_state("invoiced", {"credit_note_id": False})
+        (self - credited)._change_state(
+            "invoiced",
+            {
+                "invoice_line_id": invoice_line.id,
+                "credit_note_id": False,
+                "credited_invoice_id": False,
+            },
+        )

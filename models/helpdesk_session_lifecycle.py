@@ -22,7 +22,8 @@ SESSION_TRANSITIONS = {
     # release from invoice (line removed, invoice cancelled or fully credited
     # to bill again); mark credited (fully credited, closed)
     "invoiced": frozenset({"rated", "credited"}),
-    "credited": frozenset(),
+    # its credit note reset to draft or cancelled
+    "credited": frozenset({"invoiced"}),
 }
 
 # Fields only the module's own code writes: the state, the scope decided by

@@ -63,7 +63,8 @@ class ResCompany(models.Model):
         string="Sessions of a credited invoice",
         default="rebill",
         required=True,
-        help="What a full credit note does to the sessions of its invoice.",
+        help="What a credit note does to the sessions of the invoice lines it "
+        "reverses in full.",
     )
 
     helpdesk_invoice_pack_on_start = fields.Boolean(

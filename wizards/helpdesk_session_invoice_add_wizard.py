@@ -1,3 +1,7 @@
+"""The *Add support sessions* screen of a draft customer invoice: picks the
+customer's rated sessions of a period; ``account.move._add_support_sessions``
+checks the invoice and the user's rights and adds them."""
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
@@ -11,7 +15,11 @@ class HelpdeskSessionInvoiceAddWizard(models.TransientModel):
     _name = "helpdesk.session.invoice.add.wizard"
     _description = "Add support sessions to an invoice"
 
-    move_id = fields.Many2one(comodel_name="account.move", required=True)
+    move_id = fields.Many2one(
+        comodel_name="account.move",
+        required=True,
+        domain=[("move_type", "=", "out_invoice"), ("state", "=", "draft")],
+    )
     partner_id = fields.Many2one(related="move_id.partner_id")
     date_from = fields.Date(string="From")
     date_to = fields.Date(string="To")
