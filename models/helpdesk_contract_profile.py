@@ -8,6 +8,9 @@ pure-Python ``core/``). Beside it: ``helpdesk_contract_profile_assignment.py``
 balance, pack and recharge invoices) and
 ``helpdesk_contract_profile_deferred.py`` (deferred revenue).
 
+A profile is part of the billing ledger: the figures rating, recharging and
+invoicing keep on it are refused to anyone else (``helpdesk.ledger.mixin``).
+
 The public methods ``billable_minutes``, ``price_minutes`` and
 ``consumption_for`` (and ``profile_for_partner``) are the integrators' API:
 they read and compute, never write.
@@ -24,9 +27,29 @@ from ..core.tariff import TARIFF_FIGURES
 class HelpdeskContractProfile(models.Model):
     _name = "helpdesk.contract.profile"
     _description = "Support contract profile"
-    _inherit = ["mail.thread", "mail.activity.mixin", "analytic.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "analytic.mixin",
+        "helpdesk.ledger.mixin",
+    ]
     _order = "name, id"
     _check_company_auto = True
+
+    # Kept by rating (consumed minutes, the low-balance alert), recharging
+    # (the stored total of the recharges), pack invoicing
+    # (``helpdesk_contract_profile_subscription.py``) and the deferred revenue
+    # entries (``helpdesk_contract_profile_deferred.py``), never by hand.
+    _ledger_protected_fields = frozenset(
+        {
+            "consumed_minutes",
+            "recharged_hours",
+            "low_balance_notified",
+            "pack_invoice_id",
+            "deferred_recognized_amount",
+            "deferred_closed",
+        }
+    )
 
     # ------------------------------------------------------------------
     # Fields

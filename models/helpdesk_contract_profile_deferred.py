@@ -161,7 +161,7 @@ class HelpdeskContractProfile(models.Model):
             vals = {"deferred_recognized_amount": result.recognized}
             if close:
                 vals["deferred_closed"] = True
-            profile.sudo().write(vals)
+            profile.sudo()._ledger_writer().write(vals)
             if not currency.is_zero(result.delta):
                 entries_vals.append(
                     profile._prepare_recognition_move_vals(result.delta, close=close)
@@ -176,7 +176,7 @@ class HelpdeskContractProfile(models.Model):
         self._lock_for_consumption()
         self._recognize_deferred_revenue(close=True)
         for profile in self.filtered(lambda p: not p.deferred_closed):
-            profile.sudo().deferred_closed = True
+            profile.sudo()._ledger_writer().deferred_closed = True
             profile.message_post(body=self.env._("Subscription closed."))
 
     @api.model

@@ -184,11 +184,11 @@ class HelpdeskContractProfile(models.Model):
             low = bool(threshold) and profile.remaining_hours < threshold
             if not low:
                 if profile.low_balance_notified:
-                    profile.sudo().low_balance_notified = False
+                    profile.sudo()._ledger_writer().low_balance_notified = False
                 continue
             if profile.low_balance_notified:
                 continue
-            profile.sudo().low_balance_notified = True
+            profile.sudo()._ledger_writer().low_balance_notified = True
             profile.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=(profile.user_id or self.env.user).id,
@@ -299,7 +299,7 @@ class HelpdeskContractProfile(models.Model):
             ]
         )
         for profile, invoice in zip(self, invoices, strict=True):
-            profile.sudo().pack_invoice_id = invoice
+            profile.sudo()._ledger_writer().pack_invoice_id = invoice
         self._recognize_deferred_revenue()
         return invoices
 

@@ -1,3 +1,10 @@
+"""Subscription recharges: hours added to a subscription's balance.
+
+A recharge with an amount gets its own draft invoice when it is recorded (made
+by ``helpdesk_contract_profile_subscription.py``). The invoice link is a
+protected field (``helpdesk.ledger.mixin``): only that path writes it.
+"""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -7,8 +14,12 @@ from ..core.tariff import format_hours
 class HelpdeskContractRecharge(models.Model):
     _name = "helpdesk.contract.recharge"
     _description = "Subscription recharge"
+    _inherit = ["helpdesk.ledger.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+
+    # Made when the recharge is recorded, never by hand.
+    _ledger_protected_fields = frozenset({"invoice_id"})
 
     profile_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
@@ -65,7 +76,7 @@ class HelpdeskContractRecharge(models.Model):
             ]
         )
         for recharge, invoice in zip(recharges, invoices, strict=True):
-            recharge.sudo().invoice_id = invoice
+            recharge.sudo()._ledger_writer().invoice_id = invoice
         recharges.profile_id._recognize_deferred_revenue()
         return invoices
 

@@ -327,7 +327,7 @@ class HelpdeskSession(models.Model):
             if minutes and profile.billing_type == "subscription":
                 totals[profile] = totals.get(profile, 0) + minutes
         for profile, minutes in totals.items():
-            profile.sudo().consumed_minutes += minutes
+            profile.sudo()._ledger_writer().consumed_minutes += minutes
         if totals:
             profiles = self.env["helpdesk.contract.profile"].union(*totals)
             profiles._recognize_deferred_revenue()

@@ -21,3 +21,4 @@ from . import test_subscription_accounting
 from . import test_ledger_integrity
 from . import test_period_engine
 from . import test_period_convention
+from . import test_profile_ledger
