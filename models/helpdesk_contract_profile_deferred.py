@@ -4,7 +4,8 @@ Pack and recharge invoices credit a deferred revenue account (Settings); each
 rating and unrating moves the value of the hours consumed, first in, first out
 (``core/deferred.py``), to income in one journal entry; closing a subscription
 recognizes what is left. The deferred account's balance for a subscription
-is always the value of its remaining hours.
+is always the value of its remaining hours. A recharge's corrections (negative
+recharges) take their hours off its layer, their credit notes its value.
 """
 
 from odoo import api, fields, models
@@ -114,6 +115,8 @@ class HelpdeskContractProfile(models.Model):
         account = self.company_id.helpdesk_deferred_account_id
 
         def deferred_value(invoice):
+            # The accounting figures, for whoever may see the subscription.
+            invoice = invoice.sudo()
             if not account or not invoice or invoice.state == "cancel":
                 return 0.0
             credit_notes = invoice.reversal_move_ids.filtered(
@@ -129,10 +132,13 @@ class HelpdeskContractProfile(models.Model):
                 self.prepaid_hours, deferred_value(self.pack_invoice_id)
             )
         ]
-        for recharge in self.recharge_ids.sorted(lambda r: (r.date, r.id)):
+        recharges = self.recharge_ids.filtered(lambda r: not r.correction_of_id)
+        for recharge in recharges.sorted(lambda r: (r.date, r.id)):
+            # Its corrections' credit notes credit its invoice: counted there.
+            hours = recharge.hours + sum(recharge.correction_ids.mapped("hours"))
             layers.append(
                 deferred_core.Layer.from_hours(
-                    recharge.hours, deferred_value(recharge.invoice_id)
+                    round(hours, 2), deferred_value(recharge.invoice_id)
                 )
             )
         return layers

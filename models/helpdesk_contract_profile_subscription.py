@@ -306,33 +306,37 @@ class HelpdeskContractProfile(models.Model):
     @api.model
     def _create_subscription_invoices(self, items):
         """Draft customer invoices, one per (profile, label, amount) of
-        ``items``, in that order. Like sale, a user who may change the
+        ``items``, in that order; an item of four, (profile, label, amount,
+        credited invoice), makes a credit note of that invoice for the
+        (negative) amount instead. Like sale, a user who may change the
         subscriptions but not create invoices gets them made as superuser."""
         Move = self.env["account.move"]
         if not items:
             return Move
         if not Move.has_access("create"):
-            self.union(*(profile for profile, _label, _amount in items)).check_access(
-                "write"
-            )
+            self.union(*(item[0] for item in items)).check_access("write")
             Move = Move.sudo()
         invoices = Move
-        for profile, label, amount in items:
-            vals = profile._prepare_invoice_vals()
+        for profile, label, amount, *rest in items:
+            credited = rest[0] if rest else Move.browse()
+            vals = profile._prepare_invoice_vals(credited)
             vals["invoice_line_ids"] = [
-                Command.create(profile._prepare_invoice_line_vals(label, amount))
+                Command.create(
+                    profile._prepare_invoice_line_vals(label, abs(amount), credited)
+                )
             ]
             invoices |= (
                 Move.with_company(profile.company_id)
-                .with_context(default_move_type="out_invoice")
+                .with_context(default_move_type=vals["move_type"])
                 .create([vals])
             )
         return invoices.sudo(False)
 
-    def _prepare_invoice_vals(self):
-        """Header of a pack or recharge invoice (lines added by the caller)."""
+    def _prepare_invoice_vals(self, credited_invoice=None):
+        """Header of a pack or recharge invoice (lines added by the caller), or
+        of a credit note of ``credited_invoice``."""
         self.ensure_one()
-        return {
+        vals = {
             "move_type": "out_invoice",
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
@@ -341,11 +345,21 @@ class HelpdeskContractProfile(models.Model):
             "invoice_user_id": self.user_id.id,
             "helpdesk_profile_id": self.id,
         }
+        if credited_invoice:
+            vals.update(
+                {
+                    "move_type": "out_refund",
+                    "reversed_entry_id": credited_invoice.id,
+                    "invoice_origin": credited_invoice.name,
+                }
+            )
+        return vals
 
-    def _prepare_invoice_line_vals(self, label, amount):
+    def _prepare_invoice_line_vals(self, label, amount, credited_invoice=None):
         """One line billing ``amount`` exactly: quantity 1, the hours in the
         label; taxes come from the product, the account is the deferred
-        revenue account when the company defers support revenue."""
+        revenue account when the company defers support revenue. A credit
+        note's line takes the account of the line it credits."""
         self.ensure_one()
         vals = {
             "name": label,
@@ -357,6 +371,14 @@ class HelpdeskContractProfile(models.Model):
             unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
             if unit:
                 vals["product_uom_id"] = unit.id
-        if self._deferred_revenue_enabled():
+        credited_line = (
+            credited_invoice
+            and credited_invoice.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )[:1]
+        )
+        if credited_line:
+            vals["account_id"] = credited_line.account_id.id
+        elif self._deferred_revenue_enabled():
             vals["account_id"] = self.company_id.helpdesk_deferred_account_id.id
         return vals

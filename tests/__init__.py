@@ -22,3 +22,4 @@ from . import test_ledger_integrity
 from . import test_period_engine
 from . import test_period_convention
 from . import test_profile_ledger
+from . import test_profile_history
