@@ -122,6 +122,11 @@ class AccountMove(models.Model):
     # Business: cancel and credit notes
     # ------------------------------------------------------------------
     def button_cancel(self):
+        # A pack or recharge invoice changes its subscription's deferred
+        # revenue: locked as rating locks it.
+        self.sudo().helpdesk_profile_id.filtered(
+            lambda profile: profile.billing_type == "subscription"
+        )._lock_for_consumption()
         result = super().button_cancel()
         self.sudo().invoice_line_ids.helpdesk_session_ids._release_from_invoice()
         # A cancelled pack or recharge invoice no longer defers revenue.
@@ -142,6 +147,11 @@ class AccountMove(models.Model):
         return reverses
 
     def _post(self, soft=True):
+        # A credit note of a pack or recharge invoice changes its
+        # subscription's deferred revenue: locked as rating locks it.
+        self.filtered(
+            lambda m: m.move_type == "out_refund"
+        ).reversed_entry_id.sudo().helpdesk_profile_id._lock_for_consumption()
         posted = super()._post(soft=soft)
         for credit_note in posted.filtered(
             lambda m: m.move_type == "out_refund" and m.reversed_entry_id

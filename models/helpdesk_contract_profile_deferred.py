@@ -8,12 +8,16 @@ is always the value of its remaining hours. A recharge's corrections (negative
 recharges) take their hours off its layer, their credit notes its value.
 """
 
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
+
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskContractProfile(models.Model):
@@ -198,8 +202,16 @@ class HelpdeskContractProfile(models.Model):
                 ("company_id.helpdesk_deferred_journal_id", "!=", False),
             ]
         )
-        for profile in profiles:
-            profile._close_deferred_revenue()
+        # A subscription another user is rating (or recharging...) right now
+        # waits for the next run rather than failing this one.
+        locked = profiles.try_lock_for_update()
+        if profiles - locked:
+            _logger.info(
+                "Closing subscriptions: %s are in use, left for the next run",
+                (profiles - locked).ids,
+            )
+        if locked:
+            locked._close_deferred_revenue()
 
     def _get_deferred_income_account(self):
         """Where recognized revenue goes: the product's income account (the

@@ -1,16 +1,24 @@
 """Subscriptions: prepaid hours, their balance, and their invoices.
 
 The balance is the pack plus the recharges less what rated sessions consumed
-(``consumed_minutes``, updated under a row lock by rating). This file also
-owns the low-balance warning and the pack and recharge invoices; their
-deferred revenue is ``helpdesk_contract_profile_deferred.py``'s.
+(``consumed_minutes``). Every path changing it (rating, unrating, recharging,
+invoicing the pack, crediting, closing) first takes the subscription's row
+lock, ``_lock_for_consumption``, so that two users never lose a consumption;
+the daily jobs skip a subscription locked by someone else until their next
+run. This file also owns the low-balance warning and the pack and recharge
+invoices; their deferred revenue is
+``helpdesk_contract_profile_deferred.py``'s.
 """
+
+import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError
 from odoo.fields import Command
 
 from ..core.tariff import format_hours
+
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskContractProfile(models.Model):
@@ -156,18 +164,19 @@ class HelpdeskContractProfile(models.Model):
     # Business: balance
     # ------------------------------------------------------------------
     def _lock_for_consumption(self):
-        """Lock the subscriptions' rows while their hours are consumed. A
-        concurrent rating holding the lock makes this one fail cleanly (and the
-        rating updating ``consumed_minutes`` makes a later one retry on the
-        fresh balance, through PostgreSQL's serialization check)."""
+        """Lock the subscriptions' rows while their balance changes (rating,
+        unrating, recharging, invoicing, crediting, closing). A concurrent
+        change holding the lock makes this one fail cleanly (and the change
+        updating the subscription makes a later one retry on the fresh
+        balance, through PostgreSQL's serialization check)."""
         try:
             self.lock_for_update()
         except LockError as error:
             raise UserError(
                 self.env._(
-                    "Another user is rating sessions of %(names)s right now: try "
-                    "again in a moment.",
-                    names=", ".join(self.mapped("name")),
+                    "Another user is rating, recharging or invoicing %(names)s "
+                    "right now: try again in a moment.",
+                    names=", ".join(self.sudo().mapped("name")),
                 )
             ) from error
         self.invalidate_recordset(["consumed_minutes", "recharged_hours"])
@@ -279,11 +288,20 @@ class HelpdeskContractProfile(models.Model):
         profiles = profiles.filtered(
             lambda p: p.date_start > fields.Date.to_date(p.create_date)
         )
-        if profiles:
-            profiles._create_pack_invoices()
+        # A subscription another user is rating (or recharging...) right now
+        # waits for the next run rather than failing this one.
+        locked = profiles.try_lock_for_update()
+        if profiles - locked:
+            _logger.info(
+                "Pack invoicing: subscriptions %s are in use, left for the next run",
+                (profiles - locked).ids,
+            )
+        if locked:
+            locked._create_pack_invoices()
 
     def _create_pack_invoices(self):
         """One draft invoice per subscription for its pack; linked both ways."""
+        self._lock_for_consumption()
         invoices = self._create_subscription_invoices(
             [
                 (

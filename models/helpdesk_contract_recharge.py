@@ -5,8 +5,10 @@ A recharge with an amount gets its own draft invoice when it is recorded (made
 by ``helpdesk_contract_profile_subscription.py``). Once invoiced, a recharge
 belongs to the ledger: it is neither changed nor deleted, but corrected by a
 new recharge of negative hours and amount (``correction_of_id``), whose
-credit note of the recharge's invoice takes the amount back. The invoice
-link is a protected field (``helpdesk.ledger.mixin``).
+credit note of the recharge's invoice takes the amount back. Recording,
+changing or deleting a recharge changes the balance: it takes the
+subscription's row lock, as rating does. The invoice link is a protected
+field (``helpdesk.ledger.mixin``).
 """
 
 from odoo import api, fields, models
@@ -156,6 +158,11 @@ class HelpdeskContractRecharge(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        # The balance changes: the subscriptions' rows first, before anything
+        # refers to them.
+        self.env["helpdesk.contract.profile"].browse(
+            {vals["profile_id"] for vals in vals_list if vals.get("profile_id")}
+        )._lock_for_consumption()
         recharges = super().create(vals_list)
         recharges._create_invoices()
         # New hours, or hours taken back: the layers of deferred revenue move.
@@ -169,6 +176,7 @@ class HelpdeskContractRecharge(models.Model):
         profiles = self.profile_id
         if vals.get("profile_id"):
             profiles |= profiles.browse(vals["profile_id"])
+        profiles._lock_for_consumption()
         result = super().write(vals)
         self._create_invoices()
         profiles._recognize_deferred_revenue()
@@ -181,6 +189,7 @@ class HelpdeskContractRecharge(models.Model):
 
     def unlink(self):
         profiles = self.profile_id
+        profiles._lock_for_consumption()
         result = super().unlink()
         profiles.exists()._recognize_deferred_revenue()
         return result

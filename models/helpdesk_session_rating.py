@@ -202,6 +202,9 @@ class HelpdeskSession(models.Model):
         if not sessions:
             return True
         sessions.check_access("write")
+        sessions.profile_id.filtered(
+            lambda profile: profile.billing_type == "subscription"
+        )._lock_for_consumption()
         given_back = {session.id: -session.prepaid_minutes for session in sessions}
         sessions._update_subscription_consumption(given_back)
         sessions._change_state("draft", self._prepare_unrate_vals())

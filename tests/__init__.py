@@ -23,3 +23,4 @@ from . import test_period_engine
 from . import test_period_convention
 from . import test_profile_ledger
 from . import test_profile_history
+from . import test_balance_concurrency
