@@ -151,8 +151,8 @@ class HelpdeskContractProfile(models.Model):
     # Defaults
     # ------------------------------------------------------------------
     @api.model
-    def _default_product_id(self):
-        product = self.env.company.helpdesk_billing_product_id
+    def _default_product_id(self, company=None):
+        product = (company or self.env.company).helpdesk_billing_product_id
         return product or self.env.ref(
             "helpdesk_session_billing.product_support_service",
             raise_if_not_found=False,
@@ -237,6 +237,15 @@ class HelpdeskContractProfile(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # The support product of the profile's company, not of the user's.
+            if "product_id" not in vals and vals.get("company_id"):
+                company = self.env["res.company"].browse(vals["company_id"])
+                vals["product_id"] = self._default_product_id(company).id
+        return super().create(vals_list)
+
     def write(self, vals):
         self._check_billing_history_kept(vals)
         return super().write(vals)

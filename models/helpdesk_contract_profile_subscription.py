@@ -6,14 +6,14 @@ invoicing the pack, crediting, closing) first takes the subscription's row
 lock, ``_lock_for_consumption``, so that two users never lose a consumption;
 the daily jobs skip a subscription locked by someone else until their next
 run. This file also owns the low-balance warning and the pack and recharge
-invoices; their deferred revenue is
+invoices (support billing managers only); their deferred revenue is
 ``helpdesk_contract_profile_deferred.py``'s.
 """
 
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import LockError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command
 
 from ..core.tariff import format_hours
@@ -152,6 +152,7 @@ class HelpdeskContractProfile(models.Model):
 
     def action_invoice_pack(self):
         """Invoice the prepaid hours pack (a draft customer invoice)."""
+        self._check_subscription_invoicing_rights()
         self._check_pack_invoiceable()
         invoices = self._create_pack_invoices()
         return invoices._get_action_view_invoices()
@@ -321,18 +322,32 @@ class HelpdeskContractProfile(models.Model):
         self._recognize_deferred_revenue()
         return invoices
 
+    def _check_subscription_invoicing_rights(self):
+        """Pack and recharge invoices are the billing managers' (and the
+        daily job's, which runs as superuser)."""
+        if not self.env.su and not self.env.user.has_group(
+            "helpdesk_session_billing.group_support_billing_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only support billing managers invoice subscription packs and "
+                    "recharges."
+                )
+            )
+
     @api.model
     def _create_subscription_invoices(self, items):
         """Draft customer invoices, one per (profile, label, amount) of
         ``items``, in that order; an item of four, (profile, label, amount,
         credited invoice), makes a credit note of that invoice for the
-        (negative) amount instead. Like sale, a user who may change the
-        subscriptions but not create invoices gets them made as superuser."""
+        (negative) amount instead. Like sale, a billing manager who may not
+        create invoices gets them made as superuser."""
         Move = self.env["account.move"]
         if not items:
             return Move
+        self._check_subscription_invoicing_rights()
+        self.union(*(item[0] for item in items)).check_access("write")
         if not Move.has_access("create"):
-            self.union(*(item[0] for item in items)).check_access("write")
             Move = Move.sudo()
         invoices = Move
         for profile, label, amount, *rest in items:

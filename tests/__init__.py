@@ -24,3 +24,4 @@ from . import test_period_convention
 from . import test_profile_ledger
 from . import test_profile_history
 from . import test_balance_concurrency
+from . import test_billing_company_access
