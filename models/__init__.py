@@ -1,6 +1,7 @@
 from . import helpdesk_scope_source_mixin
 from . import res_company
 from . import res_config_settings
+from . import helpdesk_ledger_mixin
 from . import helpdesk_contract_profile
 from . import helpdesk_contract_profile_assignment
 from . import helpdesk_contract_profile_subscription

@@ -191,6 +191,11 @@ class AccountMove(models.Model):
         return result
 
     def button_cancel(self):
+        # A pack or recharge invoice changes its subscription's deferred
+        # revenue: locked as rating locks it.
+        self.sudo().helpdesk_profile_id.filtered(
+            lambda profile: profile.billing_type == "subscription"
+        )._lock_for_consumption()
         result = super().button_cancel()
         # A cancelled invoice (a posted one is reset to draft first, where its
         # journal allows it) gives its invoiced sessions back; those a credit
@@ -222,6 +227,11 @@ class AccountMove(models.Model):
         return reverses
 
     def _post(self, soft=True):
+        # A credit note of a pack or recharge invoice changes its
+        # subscription's deferred revenue: locked as rating locks it.
+        self.filtered(
+            lambda m: m.move_type == "out_refund"
+        ).reversed_entry_id.sudo().helpdesk_profile_id._lock_for_consumption()
         posted = super()._post(soft=soft)
         credit_notes = posted.filtered(lambda m: m.move_type == "out_refund")
         credit_notes._credit_support_sessions()

@@ -8,6 +8,11 @@ pure-Python ``core/``). Beside it: ``helpdesk_contract_profile_assignment.py``
 balance, pack and recharge invoices) and
 ``helpdesk_contract_profile_deferred.py`` (deferred revenue).
 
+A profile is part of the billing ledger: the figures rating, recharging and
+invoicing keep on it are refused to anyone else (``helpdesk.ledger.mixin``),
+and once sessions were rated under it or it was invoiced, it keeps its
+billing type, customer and company and is archived, never deleted.
+
 The public methods ``billable_minutes``, ``price_minutes`` and
 ``consumption_for`` (and ``profile_for_partner``) are the integrators' API:
 they read and compute, never write.
@@ -24,9 +29,31 @@ from ..core.tariff import TARIFF_FIGURES
 class HelpdeskContractProfile(models.Model):
     _name = "helpdesk.contract.profile"
     _description = "Support contract profile"
-    _inherit = ["mail.thread", "mail.activity.mixin", "analytic.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "analytic.mixin",
+        "helpdesk.ledger.mixin",
+    ]
     _order = "name, id"
     _check_company_auto = True
+
+    # Kept by rating (consumed minutes, the low-balance alert), recharging
+    # (the stored total of the recharges), pack invoicing
+    # (``helpdesk_contract_profile_subscription.py``) and the deferred revenue
+    # entries (``helpdesk_contract_profile_deferred.py``), never by hand.
+    _ledger_protected_fields = frozenset(
+        {
+            "consumed_minutes",
+            "recharged_hours",
+            "low_balance_notified",
+            "pack_invoice_id",
+            "deferred_recognized_amount",
+            "deferred_closed",
+        }
+    )
+    # What a profile with rated sessions or invoices keeps.
+    _billing_history_frozen_fields = ("billing_type", "partner_id", "company_id")
 
     # ------------------------------------------------------------------
     # Fields
@@ -111,7 +138,8 @@ class HelpdeskContractProfile(models.Model):
     overage_profile_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
         string="Overage profile",
-        domain="[('billing_type', '=', 'pay_per_use'), ('id', '!=', id)]",
+        domain="[('billing_type', '=', 'pay_per_use'), ('id', '!=', id), "
+        "('active', '=', True)]",
         check_company=True,
         tracking=True,
         help="Pay-per-use profile pricing what a session takes beyond the balance. "
@@ -123,8 +151,8 @@ class HelpdeskContractProfile(models.Model):
     # Defaults
     # ------------------------------------------------------------------
     @api.model
-    def _default_product_id(self):
-        product = self.env.company.helpdesk_billing_product_id
+    def _default_product_id(self, company=None):
+        product = (company or self.env.company).helpdesk_billing_product_id
         return product or self.env.ref(
             "helpdesk_session_billing.product_support_service",
             raise_if_not_found=False,
@@ -187,6 +215,15 @@ class HelpdeskContractProfile(models.Model):
                         name=profile.name,
                     )
                 )
+            if not overage.active:
+                raise ValidationError(
+                    self.env._(
+                        "The overage profile of %(name)s, %(overage)s, is archived: "
+                        "choose a profile in use.",
+                        name=profile.name,
+                        overage=overage.name,
+                    )
+                )
             if overage.billing_type != "pay_per_use":
                 raise ValidationError(
                     self.env._(
@@ -196,6 +233,104 @@ class HelpdeskContractProfile(models.Model):
                         overage=overage.name,
                     )
                 )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # The support product of the profile's company, not of the user's.
+            if "product_id" not in vals and vals.get("company_id"):
+                company = self.env["res.company"].browse(vals["company_id"])
+                vals["product_id"] = self._default_product_id(company).id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_billing_history_kept(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billing_history(self):
+        used = self._with_billing_history()
+        if used:
+            raise UserError(
+                self.env._(
+                    "Profile %(name)s has rated sessions or invoices: archive it "
+                    "instead of deleting it.",
+                    name=used[0].display_name,
+                )
+            )
+
+    def unlink(self):
+        orphan_rules = self._get_orphan_scope_rules()
+        result = super().unlink()
+        self.env["helpdesk.scope.rule"]._archive_for_deleted_profiles(orphan_rules)
+        return result
+
+    def _check_billing_history_kept(self, vals):
+        """Refuse a new billing type, customer or company for the profiles of
+        ``self`` that rated sessions or invoices already refer to."""
+        changing = [
+            fname for fname in self._billing_history_frozen_fields if fname in vals
+        ]
+        if not changing:
+            return
+        changed = self.filtered(
+            lambda profile: any(
+                profile._fields[fname].convert_to_write(profile[fname], profile)
+                != (vals[fname] or False)
+                for fname in changing
+            )
+        )
+        used = changed._with_billing_history()
+        if used:
+            raise UserError(
+                self.env._(
+                    "Profile %(name)s has rated sessions or invoices: its billing "
+                    "type, customer and company no longer change. Archive it and "
+                    "create a new profile instead.",
+                    name=used[0].display_name,
+                )
+            )
+
+    def _with_billing_history(self):
+        """The profiles of ``self`` that rated sessions (or invoiced ones) or
+        invoices and entries refer to: one query for each."""
+        profiles = self.filtered("id")
+        if not profiles:
+            return self.browse()
+        sessions = (
+            self.env["helpdesk.session"]
+            .sudo()
+            ._read_group([("profile_id", "in", profiles.ids)], ["profile_id"])
+        )
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [("helpdesk_profile_id", "in", profiles.ids)], ["helpdesk_profile_id"]
+            )
+        )
+        used = {profile.id for [profile] in sessions} | {
+            profile.id for [profile] in moves
+        }
+        return profiles.filtered(lambda profile: profile.id in used)
+
+    def _get_orphan_scope_rules(self):
+        """{active scope rule: names of its profiles} for the rules limited to
+        profiles of ``self`` only: deleting them would leave the rules limited
+        to no profile, that is applying to every customer."""
+        rules = (
+            self.env["helpdesk.scope.rule"]
+            .sudo()
+            .search([("profile_ids", "in", self.ids)])
+        )
+        return {
+            rule: rule.profile_ids.mapped("display_name")
+            for rule in rules
+            if not rule.profile_ids - self
+        }
 
     # ------------------------------------------------------------------
     # Business: tariff arithmetic (delegated to the pure-Python core)
@@ -239,7 +374,7 @@ class HelpdeskContractProfile(models.Model):
             )
         if balance_minutes is None:
             balance_minutes = self.remaining_hours * 60.0
-        overage = self.overage_profile_id
+        overage = self._get_overage_profile()
         consumptions = engine.consume_in_order(
             self._get_tariff(),
             [self._checked(minutes) for minutes in minutes_list],
@@ -253,6 +388,13 @@ class HelpdeskContractProfile(models.Model):
             )
             for consumption in consumptions
         ]
+
+    def _get_overage_profile(self):
+        """The profile pricing what goes beyond the balance: the overage
+        profile, unless it was archived since (the balance then goes
+        negative)."""
+        self.ensure_one()
+        return self.overage_profile_id.filtered("active")
 
     def _checked(self, minutes):
         if minutes is None or minutes < 0:
@@ -271,7 +413,7 @@ class HelpdeskContractProfile(models.Model):
         self.ensure_one()
         billable = billable or (lambda session: session.scope_billable_minutes)
         tariff = self._get_tariff()
-        overage = self.overage_profile_id
+        overage = self._get_overage_profile()
         overage_tariff = overage._get_tariff() if overage else None
         rule_tariffs = {
             rule.id: rule.tariff_profile_id._get_tariff()

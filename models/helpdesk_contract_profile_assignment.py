@@ -219,7 +219,8 @@ class HelpdeskContractProfile(models.Model):
                 by_customer[customer.id].append(profile)
             for tag in profile.partner_category_ids:
                 by_tag[tag.id].append(profile)
-        default = company.helpdesk_default_profile_id
+        # An archived default profile bills no one.
+        default = company.helpdesk_default_profile_id.filtered("active")
         result = {}
         for partner in partners:
             customer = partner.commercial_partner_id

@@ -4,8 +4,11 @@ Pack and recharge invoices credit a deferred revenue account (Settings); each
 rating and unrating moves the value of the hours consumed, first in, first out
 (``core/deferred.py``), to income in one journal entry; closing a subscription
 recognizes what is left. The deferred account's balance for a subscription
-is always the value of its remaining hours.
+is always the value of its remaining hours. A recharge's corrections (negative
+recharges) take their hours off its layer, their credit notes its value.
 """
+
+import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -13,6 +16,8 @@ from odoo.fields import Command
 
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
+
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskContractProfile(models.Model):
@@ -114,6 +119,8 @@ class HelpdeskContractProfile(models.Model):
         account = self.company_id.helpdesk_deferred_account_id
 
         def deferred_value(invoice):
+            # The accounting figures, for whoever may see the subscription.
+            invoice = invoice.sudo()
             if not account or not invoice or invoice.state == "cancel":
                 return 0.0
             credit_notes = invoice.reversal_move_ids.filtered(
@@ -129,10 +136,13 @@ class HelpdeskContractProfile(models.Model):
                 self.prepaid_hours, deferred_value(self.pack_invoice_id)
             )
         ]
-        for recharge in self.recharge_ids.sorted(lambda r: (r.date, r.id)):
+        recharges = self.recharge_ids.filtered(lambda r: not r.correction_of_id)
+        for recharge in recharges.sorted(lambda r: (r.date, r.id)):
+            # Its corrections' credit notes credit its invoice: counted there.
+            hours = recharge.hours + sum(recharge.correction_ids.mapped("hours"))
             layers.append(
                 deferred_core.Layer.from_hours(
-                    recharge.hours, deferred_value(recharge.invoice_id)
+                    round(hours, 2), deferred_value(recharge.invoice_id)
                 )
             )
         return layers
@@ -161,7 +171,7 @@ class HelpdeskContractProfile(models.Model):
             vals = {"deferred_recognized_amount": result.recognized}
             if close:
                 vals["deferred_closed"] = True
-            profile.sudo().write(vals)
+            profile.sudo()._ledger_writer().write(vals)
             if not currency.is_zero(result.delta):
                 entries_vals.append(
                     profile._prepare_recognition_move_vals(result.delta, close=close)
@@ -176,7 +186,7 @@ class HelpdeskContractProfile(models.Model):
         self._lock_for_consumption()
         self._recognize_deferred_revenue(close=True)
         for profile in self.filtered(lambda p: not p.deferred_closed):
-            profile.sudo().deferred_closed = True
+            profile.sudo()._ledger_writer().deferred_closed = True
             profile.message_post(body=self.env._("Subscription closed."))
 
     @api.model
@@ -192,8 +202,16 @@ class HelpdeskContractProfile(models.Model):
                 ("company_id.helpdesk_deferred_journal_id", "!=", False),
             ]
         )
-        for profile in profiles:
-            profile._close_deferred_revenue()
+        # A subscription another user is rating (or recharging...) right now
+        # waits for the next run rather than failing this one.
+        locked = profiles.try_lock_for_update()
+        if profiles - locked:
+            _logger.info(
+                "Closing subscriptions: %s are in use, left for the next run",
+                (profiles - locked).ids,
+            )
+        if locked:
+            locked._close_deferred_revenue()
 
     def _get_deferred_income_account(self):
         """Where recognized revenue goes: the product's income account (the

@@ -1,16 +1,24 @@
 """Subscriptions: prepaid hours, their balance, and their invoices.
 
 The balance is the pack plus the recharges less what rated sessions consumed
-(``consumed_minutes``, updated under a row lock by rating). This file also
-owns the low-balance warning and the pack and recharge invoices; their
-deferred revenue is ``helpdesk_contract_profile_deferred.py``'s.
+(``consumed_minutes``). Every path changing it (rating, unrating, recharging,
+invoicing the pack, crediting, closing) first takes the subscription's row
+lock, ``_lock_for_consumption``, so that two users never lose a consumption;
+the daily jobs skip a subscription locked by someone else until their next
+run. This file also owns the low-balance warning and the pack and recharge
+invoices (support billing managers only); their deferred revenue is
+``helpdesk_contract_profile_deferred.py``'s.
 """
 
+import logging
+
 from odoo import api, fields, models
-from odoo.exceptions import LockError, UserError
+from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command
 
 from ..core.tariff import format_hours
+
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskContractProfile(models.Model):
@@ -144,6 +152,7 @@ class HelpdeskContractProfile(models.Model):
 
     def action_invoice_pack(self):
         """Invoice the prepaid hours pack (a draft customer invoice)."""
+        self._check_subscription_invoicing_rights()
         self._check_pack_invoiceable()
         invoices = self._create_pack_invoices()
         return invoices._get_action_view_invoices()
@@ -156,18 +165,19 @@ class HelpdeskContractProfile(models.Model):
     # Business: balance
     # ------------------------------------------------------------------
     def _lock_for_consumption(self):
-        """Lock the subscriptions' rows while their hours are consumed. A
-        concurrent rating holding the lock makes this one fail cleanly (and the
-        rating updating ``consumed_minutes`` makes a later one retry on the
-        fresh balance, through PostgreSQL's serialization check)."""
+        """Lock the subscriptions' rows while their balance changes (rating,
+        unrating, recharging, invoicing, crediting, closing). A concurrent
+        change holding the lock makes this one fail cleanly (and the change
+        updating the subscription makes a later one retry on the fresh
+        balance, through PostgreSQL's serialization check)."""
         try:
             self.lock_for_update()
         except LockError as error:
             raise UserError(
                 self.env._(
-                    "Another user is rating sessions of %(names)s right now: try "
-                    "again in a moment.",
-                    names=", ".join(self.mapped("name")),
+                    "Another user is rating, recharging or invoicing %(names)s "
+                    "right now: try again in a moment.",
+                    names=", ".join(self.sudo().mapped("name")),
                 )
             ) from error
         self.invalidate_recordset(["consumed_minutes", "recharged_hours"])
@@ -184,11 +194,11 @@ class HelpdeskContractProfile(models.Model):
             low = bool(threshold) and profile.remaining_hours < threshold
             if not low:
                 if profile.low_balance_notified:
-                    profile.sudo().low_balance_notified = False
+                    profile.sudo()._ledger_writer().low_balance_notified = False
                 continue
             if profile.low_balance_notified:
                 continue
-            profile.sudo().low_balance_notified = True
+            profile.sudo()._ledger_writer().low_balance_notified = True
             profile.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=(profile.user_id or self.env.user).id,
@@ -279,11 +289,20 @@ class HelpdeskContractProfile(models.Model):
         profiles = profiles.filtered(
             lambda p: p.date_start > fields.Date.to_date(p.create_date)
         )
-        if profiles:
-            profiles._create_pack_invoices()
+        # A subscription another user is rating (or recharging...) right now
+        # waits for the next run rather than failing this one.
+        locked = profiles.try_lock_for_update()
+        if profiles - locked:
+            _logger.info(
+                "Pack invoicing: subscriptions %s are in use, left for the next run",
+                (profiles - locked).ids,
+            )
+        if locked:
+            locked._create_pack_invoices()
 
     def _create_pack_invoices(self):
         """One draft invoice per subscription for its pack; linked both ways."""
+        self._lock_for_consumption()
         invoices = self._create_subscription_invoices(
             [
                 (
@@ -299,40 +318,58 @@ class HelpdeskContractProfile(models.Model):
             ]
         )
         for profile, invoice in zip(self, invoices, strict=True):
-            profile.sudo().pack_invoice_id = invoice
+            profile.sudo()._ledger_writer().pack_invoice_id = invoice
         self._recognize_deferred_revenue()
         return invoices
+
+    def _check_subscription_invoicing_rights(self):
+        """Pack and recharge invoices are the billing managers' (and the
+        daily job's, which runs as superuser)."""
+        if not self.env.su and not self.env.user.has_group(
+            "helpdesk_session_billing.group_support_billing_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only support billing managers invoice subscription packs and "
+                    "recharges."
+                )
+            )
 
     @api.model
     def _create_subscription_invoices(self, items):
         """Draft customer invoices, one per (profile, label, amount) of
-        ``items``, in that order. Like sale, a user who may change the
-        subscriptions but not create invoices gets them made as superuser."""
+        ``items``, in that order; an item of four, (profile, label, amount,
+        credited invoice), makes a credit note of that invoice for the
+        (negative) amount instead. Like sale, a billing manager who may not
+        create invoices gets them made as superuser."""
         Move = self.env["account.move"]
         if not items:
             return Move
+        self._check_subscription_invoicing_rights()
+        self.union(*(item[0] for item in items)).check_access("write")
         if not Move.has_access("create"):
-            self.union(*(profile for profile, _label, _amount in items)).check_access(
-                "write"
-            )
             Move = Move.sudo()
         invoices = Move
-        for profile, label, amount in items:
-            vals = profile._prepare_invoice_vals()
+        for profile, label, amount, *rest in items:
+            credited = rest[0] if rest else Move.browse()
+            vals = profile._prepare_invoice_vals(credited)
             vals["invoice_line_ids"] = [
-                Command.create(profile._prepare_invoice_line_vals(label, amount))
+                Command.create(
+                    profile._prepare_invoice_line_vals(label, abs(amount), credited)
+                )
             ]
             invoices |= (
                 Move.with_company(profile.company_id)
-                .with_context(default_move_type="out_invoice")
+                .with_context(default_move_type=vals["move_type"])
                 .create([vals])
             )
         return invoices.sudo(False)
 
-    def _prepare_invoice_vals(self):
-        """Header of a pack or recharge invoice (lines added by the caller)."""
+    def _prepare_invoice_vals(self, credited_invoice=None):
+        """Header of a pack or recharge invoice (lines added by the caller), or
+        of a credit note of ``credited_invoice``."""
         self.ensure_one()
-        return {
+        vals = {
             "move_type": "out_invoice",
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
@@ -341,11 +378,21 @@ class HelpdeskContractProfile(models.Model):
             "invoice_user_id": self.user_id.id,
             "helpdesk_profile_id": self.id,
         }
+        if credited_invoice:
+            vals.update(
+                {
+                    "move_type": "out_refund",
+                    "reversed_entry_id": credited_invoice.id,
+                    "invoice_origin": credited_invoice.name,
+                }
+            )
+        return vals
 
-    def _prepare_invoice_line_vals(self, label, amount):
+    def _prepare_invoice_line_vals(self, label, amount, credited_invoice=None):
         """One line billing ``amount`` exactly: quantity 1, the hours in the
         label; taxes come from the product, the account is the deferred
-        revenue account when the company defers support revenue."""
+        revenue account when the company defers support revenue. A credit
+        note's line takes the account of the line it credits."""
         self.ensure_one()
         vals = {
             "name": label,
@@ -357,6 +404,14 @@ class HelpdeskContractProfile(models.Model):
             unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
             if unit:
                 vals["product_uom_id"] = unit.id
-        if self._deferred_revenue_enabled():
+        credited_line = (
+            credited_invoice
+            and credited_invoice.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )[:1]
+        )
+        if credited_line:
+            vals["account_id"] = credited_line.account_id.id
+        elif self._deferred_revenue_enabled():
             vals["account_id"] = self.company_id.helpdesk_deferred_account_id.id
         return vals

@@ -42,7 +42,13 @@ class HelpdeskScopeRule(models.Model):
         column2="profile_id",
         string="Profiles",
         check_company=True,
-        help="Limit the rule to customers billed under these profiles. Empty: all.",
+        # Archived profiles stay in the criterion: a rule limited to them
+        # matches no one (no customer is billed under an archived profile),
+        # rather than everyone as a rule without profiles would.
+        context={"active_test": False},
+        help="Limit the rule to customers billed under these profiles. Empty: all. "
+        "A rule limited to archived profiles matches no one; deleting its last "
+        "profile archives it.",
     )
     tariff_profile_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
@@ -188,6 +194,27 @@ class HelpdeskScopeRule(models.Model):
         action["domain"] = [("scope_rule_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Business: profiles gone
+    # ------------------------------------------------------------------
+    @api.model
+    def _archive_for_deleted_profiles(self, profile_names):
+        """Archive the rules of ``profile_names`` ({rule: names of the deleted
+        profiles it was limited to}), saying why in their chatter: limited to
+        no profile, a rule would apply to every customer. (A rule limited to
+        archived profiles keeps them, so matches no one while they are.)"""
+        rules = self.sudo().union(*profile_names)
+        for rule, names in profile_names.items():
+            rule.message_post(
+                body=self.env._(
+                    "Archived: the only profiles it was limited to (%(profiles)s) "
+                    "were deleted, and a rule limited to no profile would apply "
+                    "to every customer.",
+                    profiles=", ".join(names),
+                )
+            )
+        rules.active = False
 
     # ------------------------------------------------------------------
     # Business: classification (facts gathered in batches, decided by the core)

@@ -74,12 +74,17 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _get_invoiceable_domain(self):
-        """Rated sessions not yet invoiced that cost something, and, when
-        Settings show them, those included or prepaid (zero-priced lines)."""
-        domain = Domain("state", "=", "rated") & Domain("invoice_line_id", "=", False)
-        if not self.env.company.helpdesk_invoice_show_included:
-            domain &= Domain("cost", ">", 0)
-        return domain
+        """Rated sessions not yet invoiced that cost something, and, when the
+        Settings of the session's company show them, those included or
+        prepaid (zero-priced lines)."""
+        return (
+            Domain("state", "=", "rated")
+            & Domain("invoice_line_id", "=", False)
+            & (
+                Domain("cost", ">", 0)
+                | Domain("company_id.helpdesk_invoice_show_included", "=", True)
+            )
+        )
 
     def _create_invoices(self, grouping="ticket"):
         """One ``create`` for all the invoices, then one update linking every

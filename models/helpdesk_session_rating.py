@@ -202,6 +202,9 @@ class HelpdeskSession(models.Model):
         if not sessions:
             return True
         sessions.check_access("write")
+        sessions.profile_id.filtered(
+            lambda profile: profile.billing_type == "subscription"
+        )._lock_for_consumption()
         given_back = {session.id: -session.prepaid_minutes for session in sessions}
         sessions._update_subscription_consumption(given_back)
         sessions._change_state("draft", self._prepare_unrate_vals())
@@ -327,7 +330,7 @@ class HelpdeskSession(models.Model):
             if minutes and profile.billing_type == "subscription":
                 totals[profile] = totals.get(profile, 0) + minutes
         for profile, minutes in totals.items():
-            profile.sudo().consumed_minutes += minutes
+            profile.sudo()._ledger_writer().consumed_minutes += minutes
         if totals:
             profiles = self.env["helpdesk.contract.profile"].union(*totals)
             profiles._recognize_deferred_revenue()

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..core import period
@@ -19,7 +20,9 @@ class ResCompany(models.Model):
     helpdesk_default_profile_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
         string="Default contract profile",
-        help="Profile applied to customers who have no profile of their own.",
+        domain="[('company_id', '=', id), ('active', '=', True)]",
+        help="Profile applied to customers who have no profile of their own. "
+        "Archived, it no longer applies.",
     )
     helpdesk_session_max_minutes = fields.Integer(
         string="Maximum session length (min)",
@@ -86,6 +89,32 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'general')]",
         help="Journal of the entries recognizing deferred support revenue.",
     )
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("helpdesk_default_profile_id")
+    def _check_helpdesk_default_profile(self):
+        for company in self:
+            profile = company.helpdesk_default_profile_id
+            if profile and not profile.active:
+                raise ValidationError(
+                    self.env._(
+                        "The default contract profile %(profile)s is archived: "
+                        "choose a profile in use.",
+                        profile=profile.name,
+                    )
+                )
+            if profile and profile.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The default contract profile of %(company)s must be one "
+                        "of its own (%(profile)s belongs to %(other)s).",
+                        company=company.name,
+                        profile=profile.name,
+                        other=profile.company_id.name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Business: the company's days (one convention for every period)

@@ -10,7 +10,7 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_default_profile_id = fields.Many2one(
         related="company_id.helpdesk_default_profile_id",
         readonly=False,
-        domain="[('company_id', '=', company_id)]",
+        domain="[('company_id', '=', company_id), ('active', '=', True)]",
     )
     helpdesk_session_max_minutes = fields.Integer(
         related="company_id.helpdesk_session_max_minutes", readonly=False

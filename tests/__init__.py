@@ -23,3 +23,7 @@ from . import test_period_engine
 from . import test_period_convention
 from . import test_invoice_add_sessions
 from . import test_credit_notes
+from . import test_profile_ledger
+from . import test_profile_history
+from . import test_balance_concurrency
+from . import test_billing_company_access
