@@ -13,7 +13,7 @@ is reset to draft or cancelled.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .helpdesk_session_lifecycle import LEDGER_WRITE, LEDGER_WRITE_KEY
+from .helpdesk_ledger_mixin import LEDGER_WRITE, LEDGER_WRITE_KEY
 
 # The context key the module's ``_reverse_moves`` sets while Odoo copies
 # invoices into their credit notes, and its value: a plain object no client

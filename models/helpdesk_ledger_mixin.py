@@ -6,28 +6,19 @@ A model inheriting ``helpdesk.ledger.mixin`` names in
 keep (a subscription's consumed minutes, its deferred revenue, its invoice
 links...). A ``create`` or ``write`` setting one of them is refused, whoever
 the user and whatever the context, unless it comes through
-``_ledger_writer()``: its context holds the session life cycle's
-``LEDGER_WRITE`` object, which no JSON or XML-RPC client can send (a client
-can send any JSON value in its context, never a Python object).
+``_ledger_writer()``: its context holds the ``LEDGER_WRITE`` object below,
+which no JSON or XML-RPC client can send (a client can send any JSON value in
+its context, never a Python object). Sessions, profiles and recharges inherit
+it.
 """
 
 from odoo import api, models
 from odoo.exceptions import UserError
 
-
-def _ledger_key():
-    """The life cycle's context key and the object it must hold.
-
-    Imported when first used: ``helpdesk_session_lifecycle.py`` extends
-    ``helpdesk.session``, whose model must be defined first (the order of
-    ``models/__init__.py``), while this mixin is defined before the profiles.
-    """
-    from .helpdesk_session_lifecycle import (  # noqa: PLC0415
-        LEDGER_WRITE,
-        LEDGER_WRITE_KEY,
-    )
-
-    return LEDGER_WRITE_KEY, LEDGER_WRITE
+# The context key of the module's own writes, and its value: a plain object,
+# which no JSON or XML-RPC client can build.
+LEDGER_WRITE_KEY = "helpdesk_ledger_write"
+LEDGER_WRITE = object()
 
 
 class HelpdeskLedgerMixin(models.AbstractModel):
@@ -36,6 +27,9 @@ class HelpdeskLedgerMixin(models.AbstractModel):
 
     # The fields of the inheriting model only the module's own code writes.
     _ledger_protected_fields = frozenset()
+    # Values of those fields a new record may be created with: what it has
+    # anyway (a form or a copy sending them forges nothing).
+    _ledger_new_record_values = {}
 
     # ------------------------------------------------------------------
     # CRUD
@@ -46,7 +40,11 @@ class HelpdeskLedgerMixin(models.AbstractModel):
             for vals in vals_list:
                 # An empty value is what a new record has anyway.
                 self._check_ledger_fields(
-                    {fname: value for fname, value in vals.items() if value}
+                    [
+                        fname
+                        for fname, value in vals.items()
+                        if value and value != self._ledger_new_record_values.get(fname)
+                    ]
                 )
         return super().create(vals_list)
 
@@ -59,16 +57,14 @@ class HelpdeskLedgerMixin(models.AbstractModel):
     # Business
     # ------------------------------------------------------------------
     def _is_ledger_write(self):
-        key, token = _ledger_key()
-        return self.env.context.get(key) is token
+        return self.env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
 
     def _ledger_writer(self):
         """``self`` as the module's own code writes it: past the protected
         fields, without tracking, with the caller's rights (add ``sudo()``
         after checking them). Never return what it gives: the records would
         carry the key to the caller."""
-        key, token = _ledger_key()
-        return self.with_context(**{key: token}, mail_notrack=True)
+        return self.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True)
 
     def _check_ledger_fields(self, vals):
         """Refuse ``vals`` (a dict or field names) naming a protected field."""
@@ -80,8 +76,9 @@ class HelpdeskLedgerMixin(models.AbstractModel):
             )
             raise UserError(
                 self.env._(
-                    "These figures are kept by rating, recharging and invoicing, "
-                    "never set by hand: %(fields)s.",
+                    "These figures are kept by the module's own operations (timer, "
+                    "scope rules, rating, recharging, invoicing), never set by "
+                    "hand: %(fields)s.",
                     fields=", ".join(labels),
                 )
             )

@@ -7,9 +7,10 @@ one way they change.
 
 Only a draft session changes. Rating, unrating, invoicing and crediting are
 the module's own transitions: each checks its caller's rights, then writes
-through ``_ledger_writer()``, whose context holds a Python object no client can
-send over RPC. ``PROTECTED_FIELDS`` (the state and every billing figure)
-written any other way are refused, whoever the user and whatever the context.
+through ``_ledger_writer()`` (``helpdesk_ledger_mixin.py``), whose context
+holds a Python object no client can send over RPC. ``PROTECTED_FIELDS`` (the
+state and every billing figure) written any other way are refused, whoever the
+user and whatever the context.
 """
 
 from odoo import api, fields, models
@@ -56,14 +57,13 @@ PROTECTED_FIELDS = frozenset(
 # What a new session has anyway: a form or a copy sending these forges nothing.
 NEW_SESSION_VALUES = {"state": "draft", "scope": "billable"}
 
-# The context key of the module's own transitions, and its value: a plain
-# object, which no JSON or XML-RPC client can build.
-LEDGER_WRITE_KEY = "helpdesk_ledger_write"
-LEDGER_WRITE = object()
-
 
 class HelpdeskSession(models.Model):
-    _inherit = "helpdesk.session"
+    _inherit = ["helpdesk.session", "helpdesk.ledger.mixin"]
+    _name = "helpdesk.session"
+
+    _ledger_protected_fields = PROTECTED_FIELDS
+    _ledger_new_record_values = NEW_SESSION_VALUES
 
     # ------------------------------------------------------------------
     # Fields
@@ -85,22 +85,10 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self._is_ledger_write():
-            for vals in vals_list:
-                self._check_protected_fields(
-                    [
-                        fname
-                        for fname, value in vals.items()
-                        if value and value != NEW_SESSION_VALUES.get(fname)
-                    ]
-                )
-        return super().create(vals_list)
-
     def write(self, vals):
         if not self._is_ledger_write():
-            self._check_protected_fields(vals)
+            # The mixin checks them too, later: first, for the clearer message.
+            self._check_ledger_fields(vals)
             self._check_editable()
         return super().write(vals)
 
@@ -111,31 +99,6 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
-    def _is_ledger_write(self):
-        return self.env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
-
-    def _ledger_writer(self):
-        """``self`` as the module's own code writes it: past the lock and the
-        protected fields, without tracking, with the caller's rights (add
-        ``sudo()`` after checking them). Never return what it gives: the
-        records would carry the key to the caller."""
-        return self.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True)
-
-    def _check_protected_fields(self, fnames):
-        protected = PROTECTED_FIELDS.intersection(fnames)
-        if protected:
-            labels = sorted(
-                self._fields[fname].get_description(self.env)["string"]
-                for fname in protected
-            )
-            raise UserError(
-                self.env._(
-                    "These figures of a support session are set by the timer, the "
-                    "scope rules, rating and invoicing, never by hand: %(fields)s.",
-                    fields=", ".join(labels),
-                )
-            )
-
     def _check_transition(self, target):
         """Refuse, naming the first one, if a session of ``self`` may not move
         to ``target`` from its state."""

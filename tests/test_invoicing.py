@@ -167,7 +167,7 @@ class TestSessionInvoicing(InvoicingCase):
         other = self.init_invoice(
             "out_invoice", self.partner_a, products=self.product_a
         )
-        with self.assertRaisesRegex(UserError, "never by hand"):
+        with self.assertRaisesRegex(UserError, "never set by hand"):
             session.write({"invoice_line_id": other.invoice_line_ids[0].id})
         with self.assertRaisesRegex(UserError, "Nothing to invoice"):
             other._add_support_sessions(session)

@@ -44,7 +44,7 @@ class TestProtectedSessionFields(SessionCase):
                 for context in [{}, *FORGED_CONTEXTS]:
                     with (
                         self.subTest(user=user.login, field=fname, context=context),
-                        self.assertRaisesRegex(UserError, "never by hand"),
+                        self.assertRaisesRegex(UserError, "never set by hand"),
                         self.cr.savepoint(),
                     ):
                         session.with_user(user).with_context(**context).write(
@@ -59,7 +59,7 @@ class TestProtectedSessionFields(SessionCase):
             for context in [{}, *FORGED_CONTEXTS]:
                 with (
                     self.subTest(user=user.login, context=context),
-                    self.assertRaisesRegex(UserError, "never by hand"),
+                    self.assertRaisesRegex(UserError, "never set by hand"),
                     self.cr.savepoint(),
                 ):
                     self.Session.with_user(user).with_context(**context).create(

@@ -181,7 +181,7 @@ class TestSession(SessionCase):
                 with self.assertRaisesRegex(UserError, "rated"), self.cr.savepoint():
                     locked.unlink()
                 with (
-                    self.assertRaisesRegex(UserError, "never by hand: State"),
+                    self.assertRaisesRegex(UserError, "never set by hand: State"),
                     self.cr.savepoint(),
                 ):
                     locked.write({"state": "draft"})
@@ -213,7 +213,7 @@ class TestSession(SessionCase):
 
     def test_sessions_are_created_to_rate(self):
         for user in (self.agent, self.billing_manager):
-            with self.assertRaisesRegex(UserError, "never by hand: State"):
+            with self.assertRaisesRegex(UserError, "never set by hand: State"):
                 self.Session.with_user(user).create(
                     {
                         "ticket_id": self.ticket.id,
