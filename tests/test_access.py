@@ -137,12 +137,12 @@ class TestCustomerBillingFields(SupportBillingCase):
 
     def test_outsiders_cannot_read_them(self):
         # Each on a partner it may read: portal and public users their own.
-        for user, partner in (
+        for user, own in (
             (self.portal, self.portal.partner_id),
             (self.public, self.public.partner_id),
             (self.plain, self.customer),
         ):
-            partner = partner.with_user(user)
+            partner = own.with_user(user)
             partner.check_access("read")
             for fname in self.FIELDS:
                 with self.subTest(user=user.login, field=fname):
@@ -183,8 +183,10 @@ class TestCustomerBillingFields(SupportBillingCase):
         self.customer.with_user(self.consultant).phone = "+32 2 555 00 00"
         self.customer.with_user(self.manager).helpdesk_contract_start = "2024-06-01"
         self.assertEqual(self.customer.helpdesk_contract_start, date(2024, 6, 1))
-        new = self.env["res.partner"].with_user(self.manager).create(
-            {"name": "HSB New Co", "helpdesk_contract_start": "2024-06-01"}
+        new = (
+            self.env["res.partner"]
+            .with_user(self.manager)
+            .create({"name": "HSB New Co", "helpdesk_contract_start": "2024-06-01"})
         )
         self.assertEqual(new.helpdesk_contract_start, date(2024, 6, 1))
 

@@ -257,9 +257,7 @@ class TestRatingExports(RatingCase):
         self.assertEqual(last[8].data_type, "n")
         self.assertEqual(last[5].value, datetime(2025, 3, 11, 14, 0))
         [evil] = [
-            row
-            for row in book["Totals"].iter_rows()
-            if row[0].value == "'=1+1 Evil Co"
+            row for row in book["Totals"].iter_rows() if row[0].value == "'=1+1 Evil Co"
         ]
         self.assertEqual(evil[0].data_type, "s")
         self.assertEqual(evil[1].value, len(self.FORMULAS))
