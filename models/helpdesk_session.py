@@ -1,7 +1,9 @@
 """The helpdesk session: one stretch of work of a consultant on a ticket.
 
 This file owns the record itself: who worked on which ticket, when, for how
-long (durations, extra minutes, the review flag), and who may change it. The
+long (durations, extra minutes, the review flag), the bounds its times stay
+within (no future, at most a day of work and a day of extra minutes either
+way, nothing in a period locked in accounting), and who may change it. The
 other concerns of the model live beside it, each in its own file:
 ``helpdesk_session_lifecycle.py`` (states and transitions),
 ``helpdesk_session_timer.py``, ``helpdesk_session_overlap.py`` (overlaps and
