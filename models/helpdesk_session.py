@@ -1,7 +1,9 @@
 """The helpdesk session: one stretch of work of a consultant on a ticket.
 
 This file owns the record itself: who worked on which ticket, when, for how
-long (durations, extra minutes, the review flag), and who may change it. The
+long (durations, extra minutes, the review flag), the bounds its times stay
+within (no future, at most a day of work and a day of extra minutes either
+way, nothing in a period locked in accounting), and who may change it. The
 other concerns of the model live beside it, each in its own file:
 ``helpdesk_session_lifecycle.py`` (states and transitions),
 ``helpdesk_session_timer.py``, ``helpdesk_session_overlap.py`` (overlaps and
@@ -9,7 +11,7 @@ merge), ``helpdesk_session_scope.py``, ``helpdesk_session_rating.py`` and
 ``helpdesk_session_invoicing.py``.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -17,6 +19,10 @@ from odoo.exceptions import AccessError, ValidationError
 # Clock skew tolerated between the browser and the server before a session is
 # said to be in the future.
 FUTURE_TOLERANCE = timedelta(minutes=1)
+# A session is one sitting: at most a day of work (pauses excluded), and extra
+# minutes adjust it by at most a day either way.
+MAX_SESSION_WORK = timedelta(hours=24)
+MAX_EXTRA_MINUTES = 24 * 60
 
 
 class HelpdeskSession(models.Model):
@@ -192,6 +198,81 @@ class HelpdeskSession(models.Model):
                         ticket=session.ticket_id.display_name,
                     )
                 )
+
+    @api.constrains("date_start", "date_end", "paused_seconds", "extra_duration")
+    def _check_durations(self):
+        for session in self:
+            ticket = session.ticket_id.display_name
+            if session.paused_seconds < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Session on %(ticket)s has a negative pause: pauses are "
+                        "time the timer spent paused.",
+                        ticket=ticket,
+                    )
+                )
+            if abs(session.extra_duration) > MAX_EXTRA_MINUTES:
+                raise ValidationError(
+                    self.env._(
+                        "Session on %(ticket)s has %(extra)s extra minutes: extra "
+                        "minutes adjust a session by at most a day (%(max)s "
+                        "minutes) either way.",
+                        ticket=ticket,
+                        extra=session.extra_duration,
+                        max=MAX_EXTRA_MINUTES,
+                    )
+                )
+            if session.date_end and (
+                session.date_end
+                - session.date_start
+                - timedelta(seconds=max(session.paused_seconds, 0))
+                > MAX_SESSION_WORK
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Session on %(ticket)s lasts more than 24 hours: a session "
+                        "is one sitting; record longer work as several sessions.",
+                        ticket=ticket,
+                    )
+                )
+
+    @api.constrains("date_start", "company_id")
+    def _check_lock_date(self):
+        """Sessions are billed: none is dated in a period closed in
+        accounting (the company's global, hard or sales lock date, with the
+        user's lock exceptions), nor moved into one."""
+        locks = {company: self._get_lock_date(company) for company in self.company_id}
+        for session in self:
+            company = session.company_id
+            lock = locks.get(company)
+            if not lock:
+                continue
+            day = company._helpdesk_local_datetime(session.date_start).date()
+            if day <= lock:
+                raise ValidationError(
+                    self.env._(
+                        "Session on %(ticket)s starts on %(day)s, in a period "
+                        "locked in accounting (up to %(lock)s): date it after the "
+                        "lock date.",
+                        ticket=session.ticket_id.display_name,
+                        day=day,
+                        lock=lock,
+                    )
+                )
+
+    @api.model
+    def _get_lock_date(self, company):
+        """The last day of ``company`` locked for sales entries, for the
+        current user (None when nothing is locked)."""
+        # sudo keeps the user: their lock exceptions still count, but a
+        # consultant need not read them.
+        company = company.sudo()
+        lock = max(
+            company.user_fiscalyear_lock_date or date.min,
+            company.user_hard_lock_date or date.min,
+            company.user_sale_lock_date or date.min,
+        )
+        return lock if lock > date.min else None
 
     @api.constrains("ticket_id", "company_id")
     def _check_ticket_company(self):

@@ -254,13 +254,7 @@ class HelpdeskSession(models.Model):
         """Rating values per session id, computed in batches per profile. With
         ``lock``, subscriptions are locked first so that two users rating at
         once never consume the same hours twice."""
-        if self.filtered("timer_state"):
-            raise UserError(
-                self.env._(
-                    "Session %(session)s is still being timed: stop it first.",
-                    session=self.filtered("timer_state")[0].display_name,
-                )
-            )
+        self._check_ratable()
         self._apply_scope_rules()
         profiles = self._resolve_profiles()
         subscriptions = (
@@ -335,3 +329,49 @@ class HelpdeskSession(models.Model):
             profiles = self.env["helpdesk.contract.profile"].union(*totals)
             profiles._recognize_deferred_revenue()
             profiles._check_low_balance()
+
+    # ------------------------------------------------------------------
+    # Business: what keeps a session from being rated
+    # ------------------------------------------------------------------
+    def _get_rating_blockers(self, with_profiles=True):
+        """{session: why it cannot be rated as it is} for the drafts of
+        ``self``: a timer still running, a ticket without customer and, with
+        ``with_profiles``, no single contract profile in force for the
+        customer on the session's day. Batched (one profile resolution)."""
+        blockers = {}
+        drafts = self.filtered(lambda session: session.state == "draft")
+        for session in drafts:
+            if session.timer_state:
+                blockers[session] = self.env._(
+                    "it is still being timed: stop its timer first"
+                )
+            elif not session.partner_id:
+                blockers[session] = self.env._(
+                    "its ticket %(ticket)s has no customer: set one on the ticket",
+                    ticket=session.ticket_id.display_name,
+                )
+        if with_profiles:
+            rest = drafts.filtered(lambda session: session not in blockers)
+            profiles = rest._resolve_profiles(strict=False)
+            for session in rest.filtered(lambda session: not profiles.get(session.id)):
+                blockers[session] = self.env._(
+                    "no contract profile (or more than one) is in force for "
+                    "%(customer)s on %(day)s",
+                    customer=session.partner_id.display_name,
+                    day=session._local_date(),
+                )
+        return blockers
+
+    def _check_ratable(self):
+        """Refuse, naming the first one and why, when a draft of ``self``
+        cannot be rated (its profile is checked when rating resolves it)."""
+        blockers = self._get_rating_blockers(with_profiles=False)
+        if blockers:
+            session, reason = next(iter(blockers.items()))
+            raise UserError(
+                self.env._(
+                    "Session %(session)s cannot be rated: %(reason)s.",
+                    session=session.display_name,
+                    reason=reason,
+                )
+            )

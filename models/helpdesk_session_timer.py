@@ -7,8 +7,12 @@ from them (``helpdesk_session.py``). Its bookkeeping fields are protected
 user's own rights.
 """
 
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from .helpdesk_session import MAX_SESSION_WORK
 
 
 class HelpdeskSession(models.Model):
@@ -85,16 +89,27 @@ class HelpdeskSession(models.Model):
         """Close the timer; returns a dialog to add an optional note."""
         timed = self.filtered("timer_state")
         timed._check_editable()
+        now = fields.Datetime.now()
         for session in timed:
+            paused = session.paused_seconds + session._current_pause_seconds()
+            # A timer left running ends at a day of work, the most a session
+            # holds (helpdesk_session.py); it is flagged for review then.
+            latest = session.date_start + MAX_SESSION_WORK + timedelta(seconds=paused)
             session._ledger_writer().write(
                 {
-                    "date_end": fields.Datetime.now(),
-                    "paused_seconds": session.paused_seconds
-                    + session._current_pause_seconds(),
+                    "date_end": min(now, latest),
+                    "paused_seconds": paused,
                     "pause_start": False,
                     "timer_state": False,
                 }
             )
+            if latest < now:
+                session.message_post(
+                    body=self.env._(
+                        "The timer ran for more than a day: the session was "
+                        "stopped at 24 hours of work. Check it."
+                    )
+                )
         if len(self) != 1:
             return True
         return {

@@ -1,4 +1,17 @@
+"""A customer's support billing: the profile billing it, its sessions and its
+contract start.
+
+These fields are the support provider's, not the customer's: only support
+billing users read them (portal, public and other internal users get an access
+error through the API and never see them in a view), and only billing managers
+change a contract start, which opens grace periods (free sessions).
+"""
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+BILLING_USER = "helpdesk_session_billing.group_support_billing_user"
+BILLING_MANAGER = "helpdesk_session_billing.group_support_billing_manager"
 
 
 class ResPartner(models.Model):
@@ -10,6 +23,7 @@ class ResPartner(models.Model):
         comodel_name="helpdesk.contract.profile",
         string="Support contract",
         compute="_compute_helpdesk_profile",
+        groups=BILLING_USER,
         help="Contract profile billing this customer's support today.",
     )
     helpdesk_billing_type = fields.Selection(
@@ -19,14 +33,19 @@ class ResPartner(models.Model):
         ],
         string="Support billing",
         compute="_compute_helpdesk_profile",
+        groups=BILLING_USER,
     )
     helpdesk_remaining_hours = fields.Float(
         string="Remaining support hours",
         compute="_compute_helpdesk_profile",
         digits=(16, 2),
+        groups=BILLING_USER,
     )
     helpdesk_contract_start = fields.Date(
         string="Support contract start",
+        # Read by billing users; written by billing managers only
+        # (_has_field_access).
+        groups=BILLING_USER,
         help="Go-live of the customer's support contract, when its contract "
         "profile has no start date: scope rules with a grace period include the "
         "sessions of the first days from it.",
@@ -36,10 +55,16 @@ class ResPartner(models.Model):
         comodel_name="helpdesk.session",
         inverse_name="partner_id",
         string="Support sessions",
+        groups=BILLING_USER,
     )
-    helpdesk_session_count = fields.Integer(compute="_compute_helpdesk_sessions")
+    helpdesk_session_count = fields.Integer(
+        compute="_compute_helpdesk_sessions", groups=BILLING_USER
+    )
     helpdesk_session_hours = fields.Float(
-        string="Support hours", compute="_compute_helpdesk_sessions", digits=(16, 2)
+        string="Support hours",
+        compute="_compute_helpdesk_sessions",
+        digits=(16, 2),
+        groups=BILLING_USER,
     )
 
     @api.depends_context("company")
@@ -89,6 +114,37 @@ class ResPartner(models.Model):
             count, minutes = totals.get(partner.commercial_partner_id.id, (0, 0))
             partner.helpdesk_session_count = count
             partner.helpdesk_session_hours = minutes / 60.0
+
+    # ------------------------------------------------------------------
+    # Access
+    # ------------------------------------------------------------------
+    @api.model
+    def _has_field_access(self, field, operation):
+        """A contract start starts grace periods (sessions included for free):
+        billing users read it, only billing managers set it."""
+        if (
+            operation == "write"
+            and field.name == "helpdesk_contract_start"
+            and not self.env.su
+            and not self.env.user.has_group(BILLING_MANAGER)
+        ):
+            return False
+        return super()._has_field_access(field, operation)
+
+    @api.model
+    def _check_field_access(self, field, operation):
+        if (
+            field.name == "helpdesk_contract_start"
+            and operation == "write"
+            and not self._has_field_access(field, operation)
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only support billing managers set a customer's support "
+                    "contract start."
+                )
+            )
+        return super()._check_field_access(field, operation)
 
     def action_view_helpdesk_sessions(self):
         self.ensure_one()

@@ -96,6 +96,19 @@ class TestRating(RatingCase):
         with self.assertRaisesRegex(UserError, "still being timed"):
             self._rate(session)
 
+    def test_session_without_customer_is_not_rated(self):
+        ticket = self._ticket(name="HSB walk-in", partner_id=False)
+        session = self._session(self._at(9), 20, ticket=ticket)
+        self.assertFalse(session.partner_id, "saved: the customer may come later")
+        with self.assertRaisesRegex(
+            UserError, "cannot be rated: its ticket .*HSB walk-in.* has no customer"
+        ):
+            self._rate(session)
+        self.assertEqual(session.state, "draft")
+        ticket.partner_id = self.contact
+        self._rate(session)
+        self.assertEqual(session.state, "rated")
+
     def test_consultant_cannot_rate_or_unrate(self):
         session = self._session(self._at(9), 20)
         with self.assertRaises(AccessError):
@@ -249,6 +262,48 @@ class TestRatingWizard(RatingCase):
         self.assertEqual(wizard.session_ids, sessions)
         wizard.action_rate_all()
         self.assertEqual(set(sessions.mapped("state")), {"rated"})
+
+    def test_rate_all_rates_the_rest_and_lists_the_skipped(self):
+        good = self._session(self._at(9), 26)
+        timed = self._session(self._at(10), 20)
+        timed._ledger_writer().timer_state = "paused"
+        orphan = self._session(
+            self._at(11), 20, ticket=self._ticket(name="HSB walk-in", partner_id=False)
+        )
+        stranger = self.env["res.partner"].create({"name": "HSB Nobody"})
+        unprofiled = self._session(
+            self._at(12), 20, ticket=self._ticket(partner_id=stranger.id)
+        )
+        prepaid = self._session(self._at(13), 20, ticket=self.pack_ticket)
+        form = self._wizard()
+        form.date_from = self.DAY.date()
+        form.date_to = self.DAY.date()
+        wizard = form.save()
+        self.assertEqual(len(wizard.session_ids), 5)
+        action = wizard.action_rate_all()
+        self.assertEqual(action["res_id"], wizard.id, "the screen again")
+        self.assertEqual((good | prepaid).mapped("state"), ["rated", "rated"])
+        self.assertEqual((timed | orphan | unprofiled).mapped("state"), ["draft"] * 3)
+        lines = wizard.rating_message.splitlines()
+        self.assertEqual(
+            lines[:2], ["2 session(s) rated.", "3 session(s) left to rate:"]
+        )
+        self.assertEqual(
+            lines[2:],
+            [
+                f"- {timed.display_name}: it is still being timed: stop its "
+                "timer first",
+                f"- {orphan.display_name}: its ticket {orphan.ticket_id.display_name} "
+                "has no customer: set one on the ticket",
+                f"- {unprofiled.display_name}: no contract profile (or more than "
+                "one) is in force for HSB Nobody on 2025-03-10",
+            ],
+        )
+        # Nothing left that can be rated: nothing happens, all still listed.
+        wizard.action_rate_all()
+        self.assertTrue(wizard.rating_message.startswith("0 session(s) rated."))
+        wizard.action_refresh()
+        self.assertFalse(wizard.rating_message)
 
     def test_unratable_sessions_listed(self):
         stranger = self.env["res.partner"].create({"name": "HSB Nobody"})

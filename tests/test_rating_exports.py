@@ -1,7 +1,8 @@
 import base64
 import csv
 import io
-from datetime import date, datetime
+import zipfile
+from datetime import date, datetime, timedelta
 
 import openpyxl
 
@@ -178,6 +179,92 @@ class TestRatingExports(RatingCase):
         self.assertEqual(pack[0], 2)
         self.assertAlmostEqual(pack[2], 1.5)
         self.assertEqual((pack[3], pack[4]), (0.0, 0.0))
+
+    # ------------------------------------------------------------------
+    # Inert exports: customers' texts never become formulas
+    # ------------------------------------------------------------------
+    FORMULAS = (
+        '=HYPERLINK("http://x","y")',
+        "-2+3",
+        "@SUM(A1)",
+        "+1+1",
+        "\tcmd",
+        "\rcmd",
+    )
+
+    def _formula_sessions(self):
+        """One session per formula-like ticket title (as customers type them
+        in the portal), of a customer whose name is one too, the next day; the
+        last one with negative extra minutes."""
+        customer = self.env["res.partner"].create(
+            {"name": "=1+1 Evil Co", "is_company": True}
+        )
+        sessions = self.env["helpdesk.session"]
+        start = self._at(8) + timedelta(days=1)
+        for index, name in enumerate(self.FORMULAS):
+            ticket = self._ticket(name=name, partner_id=customer.id)
+            sessions |= self._session(start + timedelta(hours=index), 30, ticket=ticket)
+        sessions[-1].extra_duration = -5
+        return customer, sessions
+
+    def test_csv_export_is_inert(self):
+        customer, _sessions = self._formula_sessions()
+        wizard = self._wizard(partner_id=customer.id)
+        content = self._attachment(wizard.action_export_csv())
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+        header, lines = rows[0], rows[1:]
+        lines = [dict(zip(header, line, strict=True)) for line in lines]
+        self.assertEqual(
+            [line["Ticket"] for line in lines],
+            [f"'{name}" for name in self.FORMULAS],
+            "quoted: a spreadsheet shows them as text",
+        )
+        self.assertEqual({line["Customer"] for line in lines}, {"'=1+1 Evil Co"})
+        # Numbers stay numbers, negative ones too.
+        self.assertEqual(lines[-1]["Extra (min)"], "-5")
+        self.assertEqual(lines[-1]["Total (min)"], "25")
+        self.assertEqual(lines[0]["Start"], "2025-03-11 09:00")
+        # Harmless text is left alone.
+        safe = self._attachment(self._wizard().action_export_csv()).decode("utf-8-sig")
+        self.assertIn(",HSB printer down,", safe)
+        self.assertNotIn("'HSB", safe)
+
+    def test_xlsx_export_is_inert(self):
+        customer, _sessions = self._formula_sessions()
+        wizard = self._wizard(partner_id=customer.id)
+        content = self._attachment(wizard.action_export_xlsx())
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/"):
+                    self.assertNotIn(b"<f>", archive.read(name), name)
+                    self.assertNotIn(b"<f ", archive.read(name), name)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        sheet = book["Sessions"]
+        tickets = [row[1] for row in sheet.iter_rows(min_row=2)]
+        self.assertEqual(
+            # XLSX escapes a carriage return, and this openpyxl reads it back
+            # as it is stored.
+            [cell.value.replace("_x000D_", "\r") for cell in tickets],
+            [f"'{name}" for name in self.FORMULAS],
+        )
+        for cell in tickets:
+            self.assertEqual(cell.data_type, "s", cell.value)
+        last = list(sheet.iter_rows(min_row=2))[-1]
+        self.assertEqual(last[2].value, "'=1+1 Evil Co")
+        self.assertEqual(last[2].data_type, "s")
+        # Numbers stay numbers (extra, total), dates stay dates.
+        self.assertEqual((last[8].value, last[9].value), (-5, 25))
+        self.assertEqual(last[8].data_type, "n")
+        self.assertEqual(last[5].value, datetime(2025, 3, 11, 14, 0))
+        [evil] = [
+            row for row in book["Totals"].iter_rows() if row[0].value == "'=1+1 Evil Co"
+        ]
+        self.assertEqual(evil[0].data_type, "s")
+        self.assertEqual(evil[1].value, len(self.FORMULAS))
+        # Harmless text is left alone.
+        plain = self._attachment(self._wizard().action_export_xlsx())
+        first = openpyxl.load_workbook(io.BytesIO(plain))["Sessions"]["B2"]
+        self.assertEqual(first.value, "HSB printer down")
 
     # ------------------------------------------------------------------
     # Support statement

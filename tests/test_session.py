@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -123,6 +123,100 @@ class TestSession(SessionCase):
         self.assertEqual(self.Session.search_count([]), count)
         # A few seconds of clock skew between browser and server are fine.
         self._session(now - timedelta(minutes=10), 10, date_end=now)
+
+    def test_durations_beyond_a_day_are_refused(self):
+        count = self.Session.search_count([])
+        start = self._at(9) - timedelta(days=2)
+        for vals, message in (
+            ({"minutes": 24 * 60 + 1}, "more than 24 hours"),
+            ({"minutes": 30, "extra_duration": 24 * 60 + 1}, "1441 extra minutes"),
+            ({"minutes": 30, "extra_duration": -24 * 60 - 1}, "-1441 extra minutes"),
+            ({"minutes": 30, "paused_seconds": -60}, "negative pause"),
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(ValidationError, message),
+                self.cr.savepoint(),
+            ):
+                self._session(start, **vals)
+        self.assertEqual(self.Session.search_count([]), count)
+        # The bounds themselves are fine: a day of work, a day either way.
+        self._session(start, 24 * 60)
+        self._session(start, 30, extra_duration=24 * 60)
+        self._session(start, 30, extra_duration=-24 * 60)
+        # Pauses are not work: a session paused overnight is one sitting.
+        overnight = self._session(start, 26 * 60, paused_seconds=20 * 3600)
+        self.assertEqual(overnight.duration, 6 * 60)
+        # Edits are checked too, and change nothing.
+        session = self._session(self._at(9), 30).with_user(self.agent)
+        for vals in (
+            {"extra_duration": 1500},
+            {"date_end": self._at(9) + timedelta(hours=25)},
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaises(ValidationError),
+                self.cr.savepoint(),
+            ):
+                session.write(vals)
+        session.invalidate_recordset()
+        self.assertEqual((session.duration, session.extra_duration), (30, 0))
+
+    def test_session_in_a_locked_period_is_refused(self):
+        """Dated on or before the company's sales or global lock date (its own
+        days), a session is neither created nor moved there."""
+        self.company.partner_id.tz = "Europe/Brussels"
+        earlier = self._session(self._at(9) - timedelta(days=3), 30)
+        later = self._session(self._at(9) + timedelta(days=1), 30)
+        self.company.sale_lock_date = date(2025, 3, 10)
+        Session = self.Session.with_user(self.agent)
+        count = self.Session.search_count([])
+        for start in (
+            self._at(9) - timedelta(days=20),
+            self._at(9),
+            # 23:30 in Brussels, still the 10th.
+            self._at(22, 30),
+        ):
+            with (
+                self.subTest(start=start),
+                self.assertRaisesRegex(ValidationError, "locked in accounting"),
+                self.cr.savepoint(),
+            ):
+                Session.create(
+                    {
+                        "ticket_id": self.ticket.id,
+                        "date_start": start,
+                        "date_end": start + timedelta(minutes=30),
+                    }
+                )
+        self.assertEqual(self.Session.search_count([]), count)
+        with (
+            self.assertRaisesRegex(ValidationError, "locked in accounting"),
+            self.cr.savepoint(),
+        ):
+            later.with_user(self.agent).write(
+                {"date_start": self._at(8), "date_end": self._at(8, 30)}
+            )
+        later.invalidate_recordset()
+        self.assertEqual(later.date_start, self._at(9) + timedelta(days=1))
+        # Past midnight in Brussels (23:30 UTC) is the 11th: open.
+        Session.create(
+            {
+                "ticket_id": self.ticket.id,
+                "date_start": self._at(23, 30),
+                "date_end": self._at(23, 45),
+            }
+        )
+        # A session already there keeps its other fields editable.
+        earlier.with_user(self.agent).note = "Called back"
+        # The global lock date locks sessions too.
+        self.company.sale_lock_date = False
+        self.company.fiscalyear_lock_date = date(2025, 3, 11)
+        with (
+            self.assertRaisesRegex(ValidationError, "locked in accounting"),
+            self.cr.savepoint(),
+        ):
+            self._session(self._at(9) + timedelta(days=1), 30)
 
     def test_ticket_of_another_company_is_refused(self):
         other_company = self.env["res.company"].create({"name": "HSB Other Co"})

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import freeze_time, tagged
@@ -77,6 +79,36 @@ class TestSessionTimer(SessionCase):
         self.assertEqual(session.paused_seconds, 1800)
         self.assertEqual(session.duration, 10)
         self.assertFalse(session.pause_start)
+
+    def test_timer_paused_overnight_is_one_session(self):
+        with self._clock(17):
+            self.ticket_a.action_timer_start()
+            session = self.ticket_a.my_session_id
+        with self._clock(18):
+            self.ticket_a.action_timer_pause()
+        with freeze_time(self._at(9) + timedelta(days=1)):
+            self.ticket_a.action_timer_resume()
+        with freeze_time(self._at(18) + timedelta(days=1)):
+            self.ticket_a.action_timer_stop()
+        self.assertEqual(session.date_end, self._at(18) + timedelta(days=1))
+        self.assertEqual(session.duration, 10 * 60, "25 hours, 15 of them paused")
+
+    def test_timer_left_running_stops_at_a_day_of_work(self):
+        with self._clock(9):
+            self.ticket_a.action_timer_start()
+            session = self.ticket_a.my_session_id
+        with self._clock(10):
+            self.ticket_a.action_timer_pause()
+        with self._clock(11):
+            self.ticket_a.action_timer_resume()
+        # Forgotten over the weekend.
+        with freeze_time(self._at(9) + timedelta(days=3)):
+            self.ticket_a.action_timer_stop()
+        self.assertFalse(session.timer_state)
+        self.assertEqual(session.date_end, self._at(10) + timedelta(days=1))
+        self.assertEqual(session.duration, 24 * 60)
+        self.assertTrue(session.needs_review)
+        self.assertIn("more than a day", session.message_ids[0].body)
 
     def test_resume_requires_a_paused_timer(self):
         with self._clock(9):

@@ -1,3 +1,10 @@
+"""The rating screen: the sessions of a customer, a tag, a consultant or a
+ticket over a period, their totals and what rating them would cost; *Rate all*
+rates those that can be, and lists the others with why.
+
+Its exports live in helpdesk_session_rating_wizard_export.py.
+"""
+
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
@@ -64,6 +71,11 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     remaining_hours = fields.Float(compute="_compute_totals", digits=(16, 2))
     remaining_hours_after = fields.Float(
         string="Remaining after rating", compute="_compute_totals", digits=(16, 2)
+    )
+    rating_message = fields.Text(
+        readonly=True,
+        help="What the last Rate all did: the sessions rated, and those left to "
+        "rate with why.",
     )
 
     # ------------------------------------------------------------------
@@ -153,8 +165,15 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     # Actions
     # ------------------------------------------------------------------
     def action_rate_all(self):
+        """Rate the drafts shown that can be rated; those that cannot (timer
+        running, ticket without customer, no contract profile) stay to rate
+        and are listed in ``rating_message`` with why."""
         self.ensure_one()
-        self.session_ids.filtered(lambda s: s.state == "draft").action_rate()
+        drafts = self.session_ids.filtered(lambda s: s.state == "draft")
+        skipped = drafts._get_rating_blockers()
+        rated = drafts.filtered(lambda s: s not in skipped)
+        rated.action_rate()
+        self.rating_message = self._describe_rating(rated, skipped)
         return self._reopen()
 
     def action_create_invoices(self):
@@ -171,12 +190,34 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
 
     def action_refresh(self):
         self.ensure_one()
+        self.rating_message = False
         self._compute_session_ids()
         return self._reopen()
 
     def action_recharge(self):
         self.ensure_one()
         return self.subscription_id.action_open_recharge_wizard()
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _describe_rating(self, rated, skipped):
+        """The report of a Rate all: how many sessions were rated, then one
+        line per session ``skipped`` ({session: reason}), in time order."""
+        lines = [self.env._("%(count)s session(s) rated.", count=len(rated))]
+        if skipped:
+            lines.append(
+                self.env._("%(count)s session(s) left to rate:", count=len(skipped))
+            )
+            for session in sorted(skipped, key=lambda s: (s.date_start, s.id)):
+                lines.append(
+                    self.env._(
+                        "- %(session)s: %(reason)s",
+                        session=session.display_name,
+                        reason=skipped[session],
+                    )
+                )
+        return "\n".join(lines)
 
     def _reopen(self):
         return {

@@ -5,6 +5,12 @@ Kept apart from the rating screen itself (helpdesk_session_rating_wizard.py):
 these only read what the screen shows. The statement's figures are the
 customers' (models/res_partner_support_statement.py); times are read in the
 company's time zone, the one its periods are counted in.
+
+Exports are inert: ticket titles, customer names and devices come from
+customers (the portal), so a text a spreadsheet would read as a formula
+(``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) gets a single
+quote in front (OWASP), in CSV and in XLSX, where every text is a string cell
+too. Numbers and dates stay numbers and dates.
 """
 
 import csv
@@ -16,6 +22,17 @@ import xlsxwriter
 from odoo import fields, models
 
 STATEMENT_REPORT = "helpdesk_session_billing.action_report_support_statement"
+
+# First characters that make a spreadsheet read a cell as a formula (OWASP CSV
+# injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text):
+    """``text`` as a spreadsheet shows it without running it: a formula-like
+    text behind a single quote (the spreadsheet's own mark for "text"), which
+    also keeps it text when the cell is edited."""
+    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
 
 
 class HelpdeskSessionRatingWizard(models.TransientModel):
@@ -31,7 +48,7 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         headers, rows = self._get_export_table()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(headers)
+        writer.writerow([self._csv_value(header) for header in headers])
         for row in rows:
             writer.writerow([self._csv_value(value) for value in row])
         content = buffer.getvalue().encode("utf-8-sig")
@@ -46,22 +63,31 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
         bold = workbook.add_format({"bold": True})
+
+        def write_text(sheet, row, column, text, cell_format=None):
+            # write_string: a string cell, never a formula (write() would
+            # turn "=..." into one).
+            sheet.write_string(row, column, inert_text(text), cell_format)
+
         stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         money = workbook.add_format({"num_format": "#,##0.00"})
         hours = workbook.add_format({"num_format": "0.00"})
 
         sheet = workbook.add_worksheet(self.env._("Sessions"))
-        sheet.write_row(0, 0, headers, bold)
+        for column, header in enumerate(headers):
+            write_text(sheet, 0, column, header, bold)
         for index, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
                 if isinstance(value, datetime):
                     sheet.write_datetime(index, column, value, stamp)
                 elif isinstance(value, float):
                     sheet.write_number(index, column, value, money)
+                elif isinstance(value, int):
+                    sheet.write_number(index, column, value)
                 elif value is None:
                     sheet.write_blank(index, column, None)
                 else:
-                    sheet.write(index, column, value)
+                    write_text(sheet, index, column, str(value))
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, len(rows), len(headers) - 1)
         sheet.set_column(0, len(headers) - 1, 16)
@@ -76,12 +102,10 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
             (self.env._("To rate cost"), self.to_rate_cost, money),
         ]
         for index, (label, value, number_format) in enumerate(summary):
-            totals.write(index, 0, label, bold)
+            write_text(totals, index, 0, label, bold)
             totals.write_number(index, 1, value, number_format)
         start = len(summary) + 1
-        totals.write_row(
-            start,
-            0,
+        for column, label in enumerate(
             [
                 self.env._("Customer"),
                 self.env._("Sessions"),
@@ -89,11 +113,11 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
                 self.env._("Billed hours"),
                 self.env._("Rated cost"),
                 self.env._("To rate cost"),
-            ],
-            bold,
-        )
+            ]
+        ):
+            write_text(totals, start, column, label, bold)
         for index, line in enumerate(self._get_customer_totals(), start=start + 1):
-            totals.write(index, 0, line["customer"])
+            write_text(totals, index, 0, line["customer"])
             totals.write_number(index, 1, line["count"])
             totals.write_number(index, 2, line["total_hours"], hours)
             totals.write_number(index, 3, line["billed_hours"], hours)
@@ -185,6 +209,8 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
             return value.strftime("%Y-%m-%d %H:%M")
         if isinstance(value, float):
             return f"{value:.2f}"
+        if isinstance(value, str):
+            return inert_text(value)
         return value
 
     def _export_filename(self, extension):
