@@ -88,6 +88,23 @@ def month_days(day):
     return first, following - timedelta(days=1)
 
 
+def shift_month(day, months):
+    """(first day, last day) of the month ``months`` after (before, when
+    negative) the month of ``day``."""
+    index = day.year * 12 + day.month - 1 + months
+    return month_days(date(index // 12, index % 12 + 1, 1))
+
+
+def billing_month(today, close_days):
+    """(first day, last day) of the month billing is done for on ``today``:
+    the month before, while no more than ``close_days`` days of this month
+    have begun (billing is done in the first days of a month for the month
+    before); this month after that."""
+    if today.day <= close_days:
+        return shift_month(today, -1)
+    return month_days(today)
+
+
 def _as_utc(aware):
     return aware.astimezone(pytz.utc).replace(tzinfo=None)
 

@@ -24,6 +24,13 @@ class ResCompany(models.Model):
         help="Profile applied to customers who have no profile of their own. "
         "Archived, it no longer applies.",
     )
+    helpdesk_billing_close_days = fields.Integer(
+        string="Days to bill the month before",
+        default=10,
+        help="During this many first days of a month, the rating screen opens "
+        "on the month before (the month being billed); after them, on the "
+        "current month.",
+    )
     helpdesk_session_max_minutes = fields.Integer(
         string="Maximum session length (min)",
         default=240,
@@ -147,6 +154,13 @@ class ResCompany(models.Model):
         """The UTC datetime ``value`` read in the company's time zone, naive
         (what exports and statements show); None when empty."""
         return period.to_local(fields.Datetime.to_datetime(value), self._helpdesk_tz())
+
+    def _helpdesk_billing_month(self):
+        """(first day, last day) of the month billed today: the month before
+        during the first ``helpdesk_billing_close_days`` days, else this one."""
+        return period.billing_month(
+            self._helpdesk_today(), self.helpdesk_billing_close_days
+        )
 
     def _helpdesk_today(self):
         """Today in the company's time zone."""

@@ -12,6 +12,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', '=', company_id), ('active', '=', True)]",
     )
+    helpdesk_billing_close_days = fields.Integer(
+        related="company_id.helpdesk_billing_close_days", readonly=False
+    )
     helpdesk_session_max_minutes = fields.Integer(
         related="company_id.helpdesk_session_max_minutes", readonly=False
     )

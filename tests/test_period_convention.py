@@ -115,14 +115,57 @@ class TestPeriodConvention(SupportAccountingCase):
     @freeze_time("2025-02-28 20:00:00")
     def test_rating_screen_opens_on_the_company_month(self):
         """In Los Angeles it is still noon on February 28; in Auckland it is
-        March 1st, 9:00: the screen opens on the company's month."""
+        March 1st, 9:00: the screen opens on the company's month (here with
+        no days kept for billing the month before)."""
+        self.company.helpdesk_billing_close_days = 0
         wizard = (
             self.env["helpdesk.session.rating.wizard"]
             .with_user(self.manager)
             .create({"state_filter": "all"})
         )
-        self.assertEqual((wizard.date_from, wizard.date_to), (MARCH[0], MARCH[0]))
+        self.assertEqual(
+            (wizard.date_from, wizard.date_to), (MARCH[0], date(2025, 3, 31))
+        )
         self.assertEqual(wizard.session_ids, self.session)
+
+    def test_rating_screen_opens_on_the_month_being_billed(self):
+        """Billing is done in the first days of a month for the month before:
+        on those days the screen opens on the month before, then on the
+        current month; one click moves a month either way."""
+        Wizard = self.env["helpdesk.session.rating.wizard"].with_user(self.manager)
+        february = (date(2025, 2, 1), date(2025, 2, 28))
+        march = (MARCH[0], date(2025, 3, 31))
+        cases = [
+            ("2025-03-01 09:00:00", 10, february),  # 1 March, 22:00 in Auckland
+            ("2025-03-10 10:00:00", 10, february),  # the 10th, 23:00
+            ("2025-03-10 11:00:00", 10, march),  # the 11th, 00:00 in Auckland
+            ("2025-03-01 09:00:00", 0, march),
+        ]
+        for now, close_days, period in cases:
+            with self.subTest(now=now, close_days=close_days), freeze_time(now):
+                self.company.helpdesk_billing_close_days = close_days
+                wizard = Wizard.create({"state_filter": "all"})
+                self.assertEqual((wizard.date_from, wizard.date_to), period)
+        with freeze_time("2025-03-01 09:00:00"):
+            self.company.helpdesk_billing_close_days = 10
+            wizard = Wizard.create({"state_filter": "all"})
+            self.assertFalse(wizard.session_ids)
+            wizard.action_next_month()
+            self.assertEqual((wizard.date_from, wizard.date_to), march)
+            self.assertEqual(wizard.session_ids, self.session)
+            wizard.action_previous_month()
+            wizard.action_previous_month()
+            self.assertEqual(
+                (wizard.date_from, wizard.date_to),
+                (date(2025, 1, 1), date(2025, 1, 31)),
+            )
+            # From a period spanning months, the month of its start.
+            wizard.write({"date_from": date(2024, 12, 15), "date_to": False})
+            wizard.action_next_month()
+            self.assertEqual(
+                (wizard.date_from, wizard.date_to),
+                (date(2025, 1, 1), date(2025, 1, 31)),
+            )
 
     def test_invoice_add_wizard_period(self):
         self._rate(self.session)

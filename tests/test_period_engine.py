@@ -390,3 +390,32 @@ class TestPeriodMonths(BaseCase):
             if previous_end:
                 self.assertEqual(start, previous_end)
             previous_end = end
+
+
+@tagged("post_install", "-at_install")
+class TestBillingMonth(BaseCase):
+    def test_month_before_in_the_first_days(self):
+        for day, close_days, expected in [
+            (date(2026, 12, 1), 10, (date(2026, 11, 1), date(2026, 11, 30))),
+            (date(2026, 12, 10), 10, (date(2026, 11, 1), date(2026, 11, 30))),
+            (date(2026, 12, 11), 10, (date(2026, 12, 1), date(2026, 12, 31))),
+            (date(2027, 1, 3), 10, (date(2026, 12, 1), date(2026, 12, 31))),
+            (date(2027, 3, 1), 0, (date(2027, 3, 1), date(2027, 3, 31))),
+            (date(2028, 3, 5), 31, (date(2028, 2, 1), date(2028, 2, 29))),
+        ]:
+            with self.subTest(day=day, close_days=close_days):
+                self.assertEqual(period.billing_month(day, close_days), expected)
+
+    def test_shift_month_across_years(self):
+        self.assertEqual(
+            period.shift_month(date(2026, 1, 31), -1),
+            (date(2025, 12, 1), date(2025, 12, 31)),
+        )
+        self.assertEqual(
+            period.shift_month(date(2026, 12, 15), 1),
+            (date(2027, 1, 1), date(2027, 1, 31)),
+        )
+        self.assertEqual(
+            period.shift_month(date(2026, 5, 20), -25),
+            (date(2024, 4, 1), date(2024, 4, 30)),
+        )

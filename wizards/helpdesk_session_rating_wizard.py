@@ -8,6 +8,8 @@ Its exports live in helpdesk_session_rating_wizard_export.py.
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
+from ..core import period
+
 
 class HelpdeskSessionRatingWizard(models.TransientModel):
     _name = "helpdesk.session.rating.wizard"
@@ -28,13 +30,15 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     partner_category_id = fields.Many2one(
         comodel_name="res.partner.category", string="Customer tag"
     )
-    # Days of the company's time zone (res.company._helpdesk_period_domain).
+    # Days of the company's time zone (res.company._helpdesk_period_domain),
+    # by default the month being billed (the month before in its first days).
     date_from = fields.Date(
         string="From",
-        default=lambda self: self.env.company._helpdesk_today().replace(day=1),
+        default=lambda self: self.env.company._helpdesk_billing_month()[0],
     )
     date_to = fields.Date(
-        string="To", default=lambda self: self.env.company._helpdesk_today()
+        string="To",
+        default=lambda self: self.env.company._helpdesk_billing_month()[1],
     )
     user_id = fields.Many2one(comodel_name="res.users", string="Consultant")
     ticket_id = fields.Many2one(comodel_name="helpdesk.ticket")
@@ -193,6 +197,23 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         self.rating_message = False
         self._compute_session_ids()
         return self._reopen()
+
+    def action_previous_month(self):
+        return self._move_period(-1)
+
+    def action_next_month(self):
+        return self._move_period(1)
+
+    def _move_period(self, months):
+        """Show the whole month ``months`` away from the one shown (from the
+        month being billed when no period is set)."""
+        self.ensure_one()
+        shown = self.date_from or self.date_to
+        if not shown:
+            shown = self.company_id._helpdesk_billing_month()[0]
+            months = 0
+        self.date_from, self.date_to = period.shift_month(shown, months)
+        return self.action_refresh()
 
     def action_recharge(self):
         self.ensure_one()
