@@ -33,14 +33,22 @@ class AccountMove(models.Model):
         "whose deferred revenue this entry recognizes.",
     )
 
-    @api.depends("invoice_line_ids.helpdesk_session_ids")
+    @api.depends(
+        "invoice_line_ids.helpdesk_session_ids",
+        "invoice_line_ids.helpdesk_credited_session_ids",
+    )
     def _compute_helpdesk_session_count(self):
-        groups = (
-            self.env["helpdesk.session"]
-            .sudo()
-            ._read_group([("invoice_id", "in", self.ids)], ["invoice_id"], ["__count"])
-        )
-        counts = {invoice.id: count for invoice, count in groups}
+        """Sessions a move bills, credited, or billed before a credit note
+        gave them back: the *Sessions* button stays on an invoice and on its
+        credit note after a reversal (the same three links as the button's
+        list)."""
+        Session = self.env["helpdesk.session"].sudo()
+        counts = dict.fromkeys(self.ids, 0)
+        for fname in ("invoice_id", "credit_note_id", "credited_invoice_id"):
+            for move, count in Session._read_group(
+                [(fname, "in", self.ids)], [fname], ["__count"]
+            ):
+                counts[move.id] += count
         for move in self:
             move.helpdesk_session_count = counts.get(move.id, 0)
 

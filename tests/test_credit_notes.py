@@ -110,6 +110,14 @@ class TestCreditNoteMatchesLines(CreditNoteCase):
             credit_note.invoice_line_ids.helpdesk_credited_session_ids,
             self.s1 | self.s2,
         )
+        # Both documents keep their Sessions button, listing the sessions.
+        for move, count in ((self.invoice, 3), (credit_note, 2)):
+            move.invalidate_recordset(["helpdesk_session_count"])
+            self.assertEqual(move.helpdesk_session_count, count)
+            action = move.action_view_helpdesk_sessions()
+            self.assertEqual(
+                len(self.env["helpdesk.session"].search(action["domain"])), count
+            )
         # Billed again: only the two credited sessions.
         again = self._invoice(self.sessions)
         self.assertEqual(again.amount_untaxed, 270.0)
