@@ -8,16 +8,12 @@ is always the value of its remaining hours. A recharge's corrections (negative
 recharges) take their hours off its layer, their credit notes its value.
 """
 
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
-
-_logger = logging.getLogger(__name__)
 
 
 class HelpdeskContractProfile(models.Model):
@@ -202,14 +198,7 @@ class HelpdeskContractProfile(models.Model):
                 ("company_id.helpdesk_deferred_journal_id", "!=", False),
             ]
         )
-        # A subscription another user is rating (or recharging...) right now
-        # waits for the next run rather than failing this one.
-        locked = profiles.try_lock_for_update()
-        if profiles - locked:
-            _logger.info(
-                "Closing subscriptions: %s are in use, left for the next run",
-                (profiles - locked).ids,
-            )
+        locked = profiles._lock_free_for_cron("Closing subscriptions")
         if locked:
             locked._close_deferred_revenue()
 

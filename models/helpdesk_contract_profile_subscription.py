@@ -289,16 +289,22 @@ class HelpdeskContractProfile(models.Model):
         profiles = profiles.filtered(
             lambda p: p.date_start > fields.Date.to_date(p.create_date)
         )
-        # A subscription another user is rating (or recharging...) right now
-        # waits for the next run rather than failing this one.
-        locked = profiles.try_lock_for_update()
-        if profiles - locked:
-            _logger.info(
-                "Pack invoicing: subscriptions %s are in use, left for the next run",
-                (profiles - locked).ids,
-            )
+        locked = profiles._lock_free_for_cron("Pack invoicing")
         if locked:
             locked._create_pack_invoices()
+
+    def _lock_free_for_cron(self, job):
+        """The subscriptions of ``self`` no other transaction holds, locked: a
+        daily job works on those, and leaves one another user is rating (or
+        recharging...) right now for its next run rather than failing."""
+        locked = self.try_lock_for_update()
+        if self - locked:
+            _logger.info(
+                "%s: subscriptions %s are in use, left for the next run",
+                job,
+                (self - locked).ids,
+            )
+        return locked
 
     def _create_pack_invoices(self):
         """One draft invoice per subscription for its pack; linked both ways."""
