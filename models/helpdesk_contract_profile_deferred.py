@@ -10,7 +10,7 @@ recharges) take their hours off its layer, their credit notes its value.
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
@@ -188,15 +188,21 @@ class HelpdeskContractProfile(models.Model):
     @api.model
     def _cron_close_ended_subscriptions(self):
         """Daily: close the deferred revenue of subscriptions that ended."""
-        today = fields.Date.context_today(self)
-        profiles = self.search(
+        companies = self.env["res.company"].search(
             [
-                ("billing_type", "=", "subscription"),
-                ("deferred_closed", "=", False),
-                ("date_end", "<", today),
-                ("company_id.helpdesk_deferred_account_id", "!=", False),
-                ("company_id.helpdesk_deferred_journal_id", "!=", False),
+                ("helpdesk_deferred_account_id", "!=", False),
+                ("helpdesk_deferred_journal_id", "!=", False),
             ]
+        )
+        if not companies:
+            return
+        profiles = self.search(
+            Domain(
+                [("billing_type", "=", "subscription"), ("deferred_closed", "=", False)]
+            )
+            & self._get_company_days_domain(
+                companies, lambda today: Domain("date_end", "<", today)
+            )
         )
         locked = profiles._lock_free_for_cron("Closing subscriptions")
         if locked:
@@ -258,7 +264,7 @@ class HelpdeskContractProfile(models.Model):
             "move_type": "entry",
             "journal_id": company.helpdesk_deferred_journal_id.id,
             "company_id": company.id,
-            "date": fields.Date.context_today(self),
+            "date": company._helpdesk_today(),
             "ref": label,
             "helpdesk_profile_id": self.id,
             "line_ids": [

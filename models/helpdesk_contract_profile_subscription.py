@@ -14,7 +14,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 
 from ..core.tariff import format_hours
 
@@ -251,14 +251,13 @@ class HelpdeskContractProfile(models.Model):
         """Invoice the packs of new subscriptions already in force, for the
         companies invoicing packs when they start; later starts are left to
         the daily job."""
-        today = fields.Date.context_today(self)
         profiles = self.filtered(
             lambda p: (
                 p.company_id.helpdesk_invoice_pack_on_start
                 and p.billing_type == "subscription"
                 and not p.pack_invoice_id
                 and p.currency_id.compare_amounts(p.amount, 0) > 0
-                and (not p.date_start or p.date_start <= today)
+                and (not p.date_start or p.date_start <= p.company_id._helpdesk_today())
             )
         )
         if profiles:
@@ -268,23 +267,26 @@ class HelpdeskContractProfile(models.Model):
     def _cron_invoice_started_packs(self):
         """Daily: invoice the packs of subscriptions that started since they
         were created (the ones in force at creation were invoiced then)."""
-        today = fields.Date.context_today(self)
         companies = self.env["res.company"].search(
             [("helpdesk_invoice_pack_on_start", "=", True)]
         )
         if not companies:
             return
         profiles = self.search(
-            [
-                ("company_id", "in", companies.ids),
-                ("billing_type", "=", "subscription"),
-                ("pack_invoice_id", "=", False),
-                ("amount", ">", 0),
-                ("date_start", "<=", today),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", today),
-            ]
+            Domain(
+                [
+                    ("billing_type", "=", "subscription"),
+                    ("pack_invoice_id", "=", False),
+                    ("amount", ">", 0),
+                ]
+            )
+            & self._get_company_days_domain(
+                companies,
+                lambda today: (
+                    Domain("date_start", "<=", today)
+                    & (Domain("date_end", "=", False) | Domain("date_end", ">=", today))
+                ),
+            )
         )
         profiles = profiles.filtered(
             lambda p: p.date_start > fields.Date.to_date(p.create_date)
@@ -292,6 +294,16 @@ class HelpdeskContractProfile(models.Model):
         locked = profiles._lock_free_for_cron("Pack invoicing")
         if locked:
             locked._create_pack_invoices()
+
+    @api.model
+    def _get_company_days_domain(self, companies, on_day):
+        """Profiles of ``companies`` matching ``on_day(today)``, each company
+        with its own today (its time zone's), not the user's: a daily job
+        compares dates as each company counts them."""
+        return Domain.OR(
+            Domain("company_id", "=", company.id) & on_day(company._helpdesk_today())
+            for company in companies
+        )
 
     def _lock_free_for_cron(self, job):
         """The subscriptions of ``self`` no other transaction holds, locked: a

@@ -110,6 +110,20 @@ class TestSubscriptionInvoices(SupportAccountingCase):
         self.assertEqual(profile.pack_invoice_id, invoice)
         self.assertEqual(profile.invoice_count, 1)
 
+    def test_cron_counts_the_company_days(self):
+        """Kiritimati is 14 hours ahead of UTC: at 11:00 UTC on 30 April it
+        is already 1 May there, the day the subscription starts."""
+        self.company.helpdesk_invoice_pack_on_start = True
+        self.company.partner_id.tz = "Pacific/Kiritimati"
+        profile = self._subscription(date_start=date(2031, 5, 1))
+        Profile = self.env["helpdesk.contract.profile"]
+        with freeze_time("2031-04-30 09:00:00"):  # 23:00 on 30 April there
+            Profile._cron_invoice_started_packs()
+        self.assertFalse(profile.pack_invoice_id)
+        with freeze_time("2031-04-30 11:00:00"):  # 01:00 on 1 May there
+            Profile._cron_invoice_started_packs()
+        self.assertTrue(profile.pack_invoice_id)
+
     def test_cron_job_exists(self):
         cron = self.env.ref("helpdesk_session_billing.ir_cron_invoice_started_packs")
         self.assertEqual(cron.model_id.model, "helpdesk.contract.profile")
