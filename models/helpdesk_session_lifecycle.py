@@ -92,6 +92,14 @@ class HelpdeskSession(models.Model):
             self._check_editable()
         return super().write(vals)
 
+    def copy(self, default=None):
+        """A duplicate keeps the timer's paused seconds (its duration): the
+        copy writes them as the module does, the caller's ``default`` may set
+        no protected field."""
+        self._check_ledger_fields(default or {})
+        copies = super(HelpdeskSession, self._ledger_writer()).copy(default)
+        return copies.with_env(self.env)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked(self):
         self._check_editable()

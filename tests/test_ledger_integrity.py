@@ -86,6 +86,20 @@ class TestProtectedSessionFields(SessionCase):
                     locked.unlink()
         self.assertEqual(session.note, "Done")
 
+    def test_duplicate_keeps_its_pauses_and_forges_nothing(self):
+        session = self._session(self._at(9), 60, note="Done")
+        session._ledger_writer().paused_seconds = 600
+        copy = session.with_user(self.agent).copy()
+        self.assertEqual(
+            (copy.state, copy.paused_seconds, copy.duration), ("draft", 600, 50)
+        )
+        self.assertEqual(copy.user_id, self.agent)
+        with self.assertRaisesRegex(UserError, "never set by hand"):
+            session.with_user(self.agent).copy({"cost": 1.0, "state": "rated"})
+        # Rating the copy is the way to a cost.
+        copy.with_user(self.billing_manager).action_rate()
+        self.assertEqual((copy.state, copy.cost), ("rated", 90.0))
+
     def test_the_transitions_still_write_them(self):
         session = self._session(self._at(9), 30)
         session.with_user(self.billing_manager).action_rate()
