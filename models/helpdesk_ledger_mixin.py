@@ -50,7 +50,7 @@ class HelpdeskLedgerMixin(models.AbstractModel):
 
     def write(self, vals):
         if not self._is_ledger_write():
-            self._check_ledger_fields(vals)
+            self._check_ledger_write(vals)
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -65,6 +65,11 @@ class HelpdeskLedgerMixin(models.AbstractModel):
         after checking them). Never return what it gives: the records would
         carry the key to the caller."""
         return self.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True)
+
+    def _check_ledger_write(self, vals):
+        """What a write from outside the module's own code must pass; a model
+        adds its own checks after these (a session must be to rate)."""
+        self._check_ledger_fields(vals)
 
     def _check_ledger_fields(self, vals):
         """Refuse ``vals`` (a dict or field names) naming a protected field."""

@@ -94,7 +94,9 @@ class HelpdeskScopeSourceMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        self.env["helpdesk.session"]._get_scope_dependants(records)._apply_scope_rules()
+        self.env["helpdesk.session"]._get_scope_dependants(
+            records, neighbours=False
+        )._apply_scope_rules()
         return records
 
     def write(self, vals):
@@ -105,7 +107,8 @@ class HelpdeskScopeSourceMixin(models.AbstractModel):
         # leaving a profile, changes the scope of sessions on both sides.
         before = Session._get_scope_dependants(self, vals)
         result = super().write(vals)
-        (before | Session._get_scope_dependants(self, vals))._apply_scope_rules()
+        after = Session._get_scope_dependants(self, vals, neighbours=False)
+        (before | after)._apply_scope_rules()
         return result
 
     def unlink(self):

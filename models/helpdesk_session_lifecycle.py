@@ -85,13 +85,6 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    def write(self, vals):
-        if not self._is_ledger_write():
-            # The mixin checks them too, later: first, for the clearer message.
-            self._check_ledger_fields(vals)
-            self._check_editable()
-        return super().write(vals)
-
     def copy(self, default=None):
         """A duplicate keeps the timer's paused seconds (its duration): the
         copy writes them as the module does, the caller's ``default`` may set
@@ -114,13 +107,12 @@ class HelpdeskSession(models.Model):
             lambda session: target not in SESSION_TRANSITIONS[session.state]
         )
         if stuck:
-            labels = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "Session %(session)s is %(state)s: it cannot become %(target)s.",
                     session=stuck[0].display_name,
-                    state=labels[stuck[0].state].lower(),
-                    target=labels[target].lower(),
+                    state=self._state_label(stuck[0].state),
+                    target=self._state_label(target),
                 )
             )
 
@@ -129,6 +121,11 @@ class HelpdeskSession(models.Model):
         against SESSION_TRANSITIONS) with the transition's other values."""
         self._check_transition(target)
         self.sudo()._ledger_writer().write({**(vals or {}), "state": target})
+
+    def _check_ledger_write(self, vals):
+        result = super()._check_ledger_write(vals)
+        self._check_editable()
+        return result
 
     def _check_editable(self):
         """Only sessions to rate change or go away."""
@@ -139,8 +136,11 @@ class HelpdeskSession(models.Model):
                     "Session %(session)s is %(state)s: it can no longer be changed "
                     "or deleted.",
                     session=locked[0].display_name,
-                    state=dict(self._fields["state"]._description_selection(self.env))[
-                        locked[0].state
-                    ].lower(),
+                    state=self._state_label(locked[0].state),
                 )
             )
+
+    def _state_label(self, state):
+        """``state`` as the messages say it: its label, in lower case."""
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        return labels[state].lower()

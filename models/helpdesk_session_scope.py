@@ -102,16 +102,19 @@ class HelpdeskSession(models.Model):
         return bool(SCOPE_TRIGGERS[records._name] & set(fnames))
 
     @api.model
-    def _get_scope_dependants(self, records, fnames=None):
+    def _get_scope_dependants(self, records, fnames=None, neighbours=True):
         """The draft sessions whose scope depends on ``records`` (on their
-        ``fnames``, on any field when None), as superuser."""
+        ``fnames``, on any field when None), as superuser. Sessions bring the
+        drafts of their customers' months (``neighbours``): needed before a
+        change or a deletion; after one, ``_apply_scope_rules`` finds them
+        itself."""
         if not self._is_scope_trigger(records, fnames):
             return self.browse()
         if records._name == self._name:
             drafts = records.sudo().filtered(
                 lambda session: session.id and session.state == "draft"
             )
-            return drafts | drafts._scope_neighbours()
+            return (drafts | drafts._scope_neighbours()) if neighbours else drafts
         return self.sudo().search(
             Domain("state", "=", "draft")
             & self._get_scope_dependants_domain(records.sudo())
