@@ -84,6 +84,10 @@ class HelpdeskContractProfile(models.Model):
                 profile.remaining_hours -= carried.get(profile._origin.id, 0.0) / 60.0
         return result
 
+    @api.depends("block_ids.carried_out_amount", "block_ids.carried_in_amount")
+    def _compute_deferred_amounts(self):
+        return super()._compute_deferred_amounts()
+
     def _deferred_block_values(self):
         # A block's carried-out minutes and value are the carry-over block's.
         self.ensure_one()

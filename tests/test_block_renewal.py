@@ -179,10 +179,12 @@ class TestCarryOver(SupportAccountingCase):
         self.assertEqual(self._block("renewal").hours, 1.0)
         self.assertEqual(self.profile.remaining_hours, 1.5)
         # The expired half hour's 40.00 recognized; the carried 40.00 still
-        # deferred (the renewal's invoice is a draft).
+        # deferred, with the renewal's 80.00 once its invoice is posted.
         self.assertEqual(self.profile.deferred_recognized_amount, 40.0)
         self.assertEqual(self._deferred_balance(self.profile), 40.0)
-        self.assertEqual(self.profile.deferred_remaining_amount, 40.0)
+        self._block("renewal").invoice_id.action_post()
+        self.assertEqual(self._deferred_balance(self.profile), 120.0)
+        self.assertEqual(self.profile.deferred_remaining_amount, 120.0)
         self._check_ledger()
         # The carried hours are used first (they expire first).
         session = self.env["helpdesk.session"].create(
@@ -199,7 +201,9 @@ class TestCarryOver(SupportAccountingCase):
             {carry: 30, self._block("renewal"): 15},
         )
         self.assertEqual(carry.remaining_minutes, 0.0)
-        self.assertEqual(self._deferred_balance(self.profile), 0.0)
+        # 40.00 of the carry-over and 15 min at 80.00/h: 60.00 left.
+        self.assertEqual(self._deferred_balance(self.profile), 60.0)
+        self.assertEqual(self.profile.deferred_remaining_amount, 60.0)
         self._check_ledger()
 
     def test_under_the_cap(self):
