@@ -66,6 +66,10 @@ class HelpdeskSession(models.Model):
                 for allocation in result.allocations
             ]
         Allocation = self.env["helpdesk.contract.block.allocation"]
+        # The creating user's record is read by the create below unless some
+        # earlier step of the rating already cached it: read it here, so the
+        # rating's query count does not depend on what ran before.
+        self.env.user.mapped("login")
         return Allocation.sudo()._ledger_writer().create(vals_list).sudo(False)
 
     def _release_blocks(self):
