@@ -74,13 +74,16 @@ test: requirements db conf
 		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
 
 # Time rating and invoicing 10,000 sessions, and Odoo's own invoicing of as
-# many timesheet lines, in a fresh $(BENCH_DB) (rolled back).
+# many timesheet lines, in a fresh $(BENCH_DB) (rolled back); then the
+# renewal and expiry jobs over 5,000 subscriptions.
 bench: requirements db conf
 	@$(PYTHON) tools/db.py $(CONF) drop $(BENCH_DB)
 	@# sale_timesheet (not a dependency) for Odoo's own invoicing path.
 	$(ODOO) -d $(BENCH_DB) -i $(MODULE),sale_timesheet --stop-after-init --log-level=warn
 	$(PYTHON) tools/bench_rating.py $(CONF) $(BENCH_DB)
 	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB)
+	@# Last: the renewal and expiry jobs commit their batches.
+	$(PYTHON) tools/bench_blocks.py $(CONF) $(BENCH_DB)
 
 lint: requirements
 	$(PYTHON) -m ruff check .

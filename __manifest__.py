@@ -3,7 +3,7 @@
     "name": "Helpdesk Session Billing",
     "summary": "Bill after-sales support: contract profiles, timed helpdesk "
     "sessions, scope rules, rating and invoicing",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "helpdesk_session_billing contributors",
@@ -16,6 +16,7 @@
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
+        "data/helpdesk_contract_block_data.xml",
         "views/helpdesk_contract_profile_views.xml",
         "views/helpdesk_contract_recharge_views.xml",
         "views/helpdesk_scope_rule_views.xml",
@@ -24,6 +25,8 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/helpdesk_contract_block_views.xml",
+        "views/helpdesk_contract_balance_move_views.xml",
         "wizards/helpdesk_contract_recharge_wizard_views.xml",
         "wizards/helpdesk_session_unrate_wizard_views.xml",
         "wizards/helpdesk_session_rating_wizard_views.xml",
@@ -39,6 +42,7 @@
             "helpdesk_session_billing/static/tests/tours/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "demo": [
         "demo/helpdesk_contract_profile_demo.xml",
         "demo/helpdesk_session_demo.xml",

@@ -7,6 +7,14 @@ from . import helpdesk_contract_profile_assignment
 from . import helpdesk_contract_profile_subscription
 from . import helpdesk_contract_profile_deferred
 from . import helpdesk_contract_recharge
+from . import helpdesk_contract_block
+from . import helpdesk_contract_block_allocation
+from . import helpdesk_contract_profile_block
+from . import helpdesk_contract_block_expiry
+from . import helpdesk_contract_profile_renewal
+from . import helpdesk_contract_block_carry_over
+from . import helpdesk_contract_profile_topup
+from . import helpdesk_contract_balance_move
 from . import helpdesk_scope_rule
 from . import res_partner
 from . import res_partner_support_statement
@@ -16,6 +24,7 @@ from . import helpdesk_session_timer
 from . import helpdesk_session_overlap
 from . import helpdesk_session_scope
 from . import helpdesk_session_rating
+from . import helpdesk_session_block
 from . import helpdesk_session_invoicing
 from . import helpdesk_ticket
 from . import account_move

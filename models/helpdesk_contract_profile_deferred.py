@@ -1,17 +1,21 @@
 """Deferred revenue of subscriptions.
 
-Pack and recharge invoices credit a deferred revenue account (Settings); each
-rating and unrating moves the value of the hours consumed, first in, first out
-(``core/deferred.py``), to income in one journal entry; closing a subscription
-recognizes what is left. The deferred account's balance for a subscription
-is always the value of its remaining hours. A recharge's corrections (negative
-recharges) take their hours off its layer, their credit notes its value.
-"""
+Pack and recharge invoices (the blocks' invoices) credit a deferred revenue
+account (Settings); each rating and unrating moves the value of the minutes
+consumed, each at its own block's price (``core/blocks.py``), to income in one
+journal entry; an expiry recognizes the value of the minutes it takes;
+closing a subscription recognizes what is left. The deferred account's
+balance for a subscription is always the value of its unexpired remaining
+hours. A recharge's corrections (negative recharges) take their hours off its
+block, their credit notes its value."""
+
+from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 
+from ..core import blocks as blocks_core
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
 
@@ -56,6 +60,8 @@ class HelpdeskContractProfile(models.Model):
         "pack_invoice_id.reversal_move_ids.state",
         "recharge_ids.invoice_id.line_ids.balance",
         "recharge_ids.invoice_id.reversal_move_ids.state",
+        "block_ids.invoice_id.line_ids.balance",
+        "block_ids.invoice_id.reversal_move_ids.state",
         "deferred_recognized_amount",
     )
     def _compute_deferred_amounts(self):
@@ -65,7 +71,7 @@ class HelpdeskContractProfile(models.Model):
             if not enabled or profile.billing_type != "subscription":
                 profile.deferred_remaining_amount = 0.0
                 continue
-            total = deferred_core.total_value(profile._deferred_layers())
+            total = blocks_core.total_value(profile._deferred_block_values())
             profile.deferred_remaining_amount = profile.currency_id.round(
                 float(total) - profile.deferred_recognized_amount
             )
@@ -106,48 +112,38 @@ class HelpdeskContractProfile(models.Model):
         )
 
     def _deferred_layers(self):
-        """The subscription's blocks of hours, first in, first out: the pack,
-        then the recharges by date. Each is worth what its invoice credited to
-        the deferred account, less what its posted credit notes took back; one
-        without (not invoiced, cancelled, invoiced outside the deferral) is
-        worth 0 but keeps its place."""
+        """The subscription's blocks as layers of deferred revenue, in the
+        order they are consumed (expiring first, then oldest); each is worth
+        what its invoice credited to the deferred account, less what its
+        posted credit notes took back (0 without one)."""
         self.ensure_one()
-        account = self.company_id.helpdesk_deferred_account_id
-
-        def deferred_value(invoice):
-            # The accounting figures, for whoever may see the subscription.
-            invoice = invoice.sudo()
-            if not account or not invoice or invoice.state == "cancel":
-                return 0.0
-            credit_notes = invoice.reversal_move_ids.filtered(
-                lambda move: move.state == "posted"
-            )
-            lines = (invoice | credit_notes).line_ids.filtered(
-                lambda line: line.account_id == account
-            )
-            return -sum(lines.mapped("balance"))
-
-        layers = [
-            deferred_core.Layer.from_hours(
-                self.prepaid_hours, deferred_value(self.pack_invoice_id)
-            )
+        blocks = self.block_ids.sorted(
+            lambda b: (b.date_expiry or date.max, b._fifo_start(), b.id)
+        )
+        return [
+            deferred_core.Layer.from_hours(block.hours, block._get_deferred_value())
+            for block in blocks
         ]
-        recharges = self.recharge_ids.filtered(lambda r: not r.correction_of_id)
-        for recharge in recharges.sorted(lambda r: (r.date, r.id)):
-            # Its corrections' credit notes credit its invoice: counted there.
-            hours = recharge.hours + sum(recharge.correction_ids.mapped("hours"))
-            layers.append(
-                deferred_core.Layer.from_hours(
-                    round(hours, 2), deferred_value(recharge.invoice_id)
-                )
-            )
-        return layers
 
-    def _recognize_deferred_revenue(self, close=False):
+    def _deferred_block_values(self):
+        """The blocks as ``core/blocks.py`` values them: each block's deferred
+        value and its used minutes (consumed or expired)."""
+        self.ensure_one()
+        return [
+            blocks_core.BlockValue(
+                minutes=block.hours * 60.0,
+                amount=block._get_deferred_value(),
+                used=block.consumed_minutes + block.expired_minutes,
+            )
+            for block in self.block_ids
+        ]
+
+    def _recognize_deferred_revenue(self, close=False, label=None):
         """Post, per subscription, one entry moving the value of the hours
         consumed since the last one from deferred revenue to income (back when
         hours are given back). ``close`` recognizes everything left and closes
-        the subscription's deferred revenue. Returns the entries."""
+        the subscription's deferred revenue; ``label`` names the entries
+        (default: the hours consumed). Returns the entries."""
         entries_vals = []
         for profile in self:
             if (
@@ -157,20 +153,22 @@ class HelpdeskContractProfile(models.Model):
             ):
                 continue
             currency = profile.currency_id
-            result = deferred_core.recognition(
-                profile._deferred_layers(),
-                profile.consumed_minutes,
+            # Each block's used minutes at its own price, rounded once.
+            delta, recognized = blocks_core.recognition_delta(
+                profile._deferred_block_values(),
                 profile.deferred_recognized_amount,
                 digits=currency.decimal_places,
                 close=close,
             )
-            vals = {"deferred_recognized_amount": result.recognized}
+            vals = {"deferred_recognized_amount": recognized}
             if close:
                 vals["deferred_closed"] = True
             profile.sudo()._ledger_writer().write(vals)
-            if not currency.is_zero(result.delta):
+            if not currency.is_zero(delta):
                 entries_vals.append(
-                    profile._prepare_recognition_move_vals(result.delta, close=close)
+                    profile._prepare_recognition_move_vals(
+                        delta, close=close, label=label
+                    )
                 )
         if not entries_vals:
             return self.env["account.move"]
@@ -244,12 +242,14 @@ class HelpdeskContractProfile(models.Model):
             )
         return account
 
-    def _prepare_recognition_move_vals(self, amount, close=False):
+    def _prepare_recognition_move_vals(self, amount, close=False, label=None):
         """A journal entry moving ``amount`` from deferred revenue to income
         (the other way when negative)."""
         self.ensure_one()
         company = self.company_id
-        if close:
+        if label:
+            label = f"{self.name}: {label}"
+        elif close:
             label = self.env._(
                 "%(name)s: closed, deferred revenue left recognized", name=self.name
             )

@@ -85,15 +85,32 @@ class HelpdeskContractProfile(models.Model):
         for profile in self:
             profile.recharged_hours = hours.get(profile.id, 0.0)
 
-    @api.depends("prepaid_hours", "recharged_hours", "consumed_minutes")
+    @api.depends(
+        "billing_type",
+        "prepaid_hours",
+        "consumed_minutes",
+        "block_ids.hours",
+        "block_ids.expired_minutes",
+    )
     def _compute_balance(self):
+        # The blocks' hours (pack, recharges, renewals...) less what expired
+        # and what sessions consumed (overdrawn minutes included).
+        groups = self.env["helpdesk.contract.block"]._read_group(
+            [("profile_id", "in", self.ids)],
+            ["profile_id"],
+            ["hours:sum", "expired_minutes:sum"],
+        )
+        totals = {profile.id: (hours, expired) for profile, hours, expired in groups}
         for profile in self:
             profile.consumed_hours = profile.consumed_minutes / 60.0
-            if profile.billing_type == "subscription":
+            hours, expired = totals.get(profile._origin.id, (0.0, 0.0))
+            profile.expired_hours = expired / 60.0
+            if profile.billing_type == "subscription" and not profile._origin.id:
+                # A form not saved yet: no blocks, the pack is the balance.
+                profile.remaining_hours = profile.prepaid_hours
+            elif profile.billing_type == "subscription":
                 profile.remaining_hours = (
-                    profile.prepaid_hours
-                    + profile.recharged_hours
-                    - profile.consumed_hours
+                    hours - profile.expired_hours - profile.consumed_hours
                 )
             else:
                 profile.remaining_hours = 0.0
@@ -127,6 +144,7 @@ class HelpdeskContractProfile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         profiles = super().create(vals_list)
+        profiles._sync_pack_blocks()
         profiles._invoice_packs_on_start()
         return profiles
 

@@ -78,6 +78,11 @@ class HelpdeskContractRecharge(models.Model):
         inverse_name="correction_of_id",
         string="Corrections",
     )
+    block_ids = fields.One2many(
+        comodel_name="helpdesk.contract.block",
+        inverse_name="recharge_id",
+        string="Prepaid block",
+    )
 
     # ------------------------------------------------------------------
     # Constraints
@@ -165,6 +170,8 @@ class HelpdeskContractRecharge(models.Model):
         )._lock_for_consumption()
         recharges = super().create(vals_list)
         recharges._create_invoices()
+        # A recharge is a block of hours (its corrections change that block).
+        recharges.filtered(lambda r: not r.correction_of_id)._create_blocks()
         # New hours, or hours taken back: the layers of deferred revenue move.
         recharges.profile_id._recognize_deferred_revenue()
         return recharges
@@ -261,6 +268,24 @@ class HelpdeskContractRecharge(models.Model):
         for recharge, invoice in zip(recharges, invoices, strict=True):
             recharge.sudo()._ledger_writer().invoice_id = invoice
         return invoices
+
+    def _create_blocks(self):
+        """The block of hours of each recharge, valid for the subscription's
+        validity from the recharge's date."""
+        Block = self.env["helpdesk.contract.block"]
+        vals_list = [
+            {
+                "profile_id": recharge.profile_id.id,
+                "recharge_id": recharge.id,
+                "kind": "recharge",
+                "date_start": recharge.date,
+                "date_expiry": Block._default_expiry(
+                    recharge.profile_id, recharge.date
+                ),
+            }
+            for recharge in self
+        ]
+        return Block.sudo()._ledger_writer().create(vals_list).sudo(False)
 
     def _get_invoice_label(self):
         self.ensure_one()

@@ -325,6 +325,8 @@ class HelpdeskSession(models.Model):
                 totals[profile] = totals.get(profile, 0) + minutes
         for profile, minutes in totals.items():
             profile.sudo()._ledger_writer().consumed_minutes += minutes
+        # Which blocks the minutes come from (or go back to).
+        self._consume_blocks(minutes_by_session)
         if totals:
             profiles = self.env["helpdesk.contract.profile"].union(*totals)
             profiles._recognize_deferred_revenue()

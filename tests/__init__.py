@@ -27,3 +27,10 @@ from . import test_profile_ledger
 from . import test_profile_history
 from . import test_balance_concurrency
 from . import test_billing_company_access
+from . import test_block_engine
+from . import test_blocks
+from . import test_block_expiry
+from . import test_block_renewal
+from . import test_block_job_queries
+from . import test_block_topup
+from . import test_block_concurrency

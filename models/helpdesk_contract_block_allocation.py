@@ -1,0 +1,60 @@
+"""Minutes a session took from a block (or gave back to it).
+
+Append-only: rating adds one row per session and block it took from, an
+unrating adds the opposite rows, settling an overdrawn balance moves minutes
+from no block (``block_id`` empty: the balance went negative) to the new
+block. A block's consumption is the sum of its rows, a session's net rows say
+what to give back to whom.
+"""
+
+from odoo import fields, models
+
+
+class HelpdeskContractBlockAllocation(models.Model):
+    _name = "helpdesk.contract.block.allocation"
+    _description = "Prepaid minutes taken from a block"
+    _inherit = ["helpdesk.ledger.mixin"]
+    _order = "date, id"
+    _check_company_auto = True
+
+    _ledger_protected_fields = frozenset(
+        {"profile_id", "block_id", "session_id", "minutes", "move_type", "date"}
+    )
+
+    profile_id = fields.Many2one(
+        comodel_name="helpdesk.contract.profile",
+        string="Subscription",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(
+        related="profile_id.company_id", store=True, index=True
+    )
+    block_id = fields.Many2one(
+        comodel_name="helpdesk.contract.block",
+        readonly=True,
+        ondelete="cascade",
+        index=True,
+        help="Empty: minutes no block covered (the balance went negative).",
+    )
+    session_id = fields.Many2one(
+        comodel_name="helpdesk.session",
+        readonly=True,
+        ondelete="set null",
+        index=True,
+    )
+    minutes = fields.Integer(
+        readonly=True, help="Taken (positive) or given back (negative)."
+    )
+    move_type = fields.Selection(
+        [
+            ("consumed", "Consumed"),
+            ("given_back", "Given back"),
+            ("settled", "Overdraft settled"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
