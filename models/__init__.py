@@ -7,9 +7,11 @@ from . import helpdesk_contract_profile_assignment
 from . import helpdesk_contract_profile_subscription
 from . import helpdesk_contract_profile_deferred
 from . import helpdesk_contract_recharge
+from . import helpdesk_contract_profile_portal
 from . import helpdesk_scope_rule
 from . import res_partner
 from . import res_partner_support_statement
+from . import res_partner_support_portal
 from . import helpdesk_session
 from . import helpdesk_session_lifecycle
 from . import helpdesk_session_timer
@@ -18,6 +20,9 @@ from . import helpdesk_session_scope
 from . import helpdesk_session_rating
 from . import helpdesk_session_invoicing
 from . import helpdesk_ticket
+from . import helpdesk_ticket_quote
+from . import helpdesk_session_quote
+from . import helpdesk_ticket_portal
 from . import account_move
 from . import account_move_line
 from . import account_analytic_distribution_model

@@ -156,6 +156,8 @@ class HelpdeskSession(models.Model):
             return True
         sessions.check_access("write")
         ratings = sessions._compute_ratings(lock=True)
+        # Accepted quotes of the tickets (helpdesk_session_quote.py).
+        ratings = sessions._apply_ticket_quotes(ratings)
         now = fields.Datetime.now()
         # One write per distinct set of values (the same profile gives the
         # same figures to many sessions), not one per session.
