@@ -408,3 +408,12 @@ class TestSupportPortal(HttpCase):
         self.assertEqual(self._get(f"/my/support/quotes/{draft.id}").status_code, 404)
         self.assertIn("error", self._accept(draft))
         self.assertEqual(draft.state, "draft")
+
+    # ------------------------------------------------------------------
+    # Browser tour
+    # ------------------------------------------------------------------
+    def test_portal_tour(self):
+        self.start_tour("/my", "helpdesk_portal_support_tour", login="hsb_portal_alpha")
+        self.assertEqual(self.alpha_quote.state, "accepted")
+        self.assertEqual(self.alpha_quote.signed_by, "Ann Alpha")
+        self.assertTrue(self.alpha_quote.signature)

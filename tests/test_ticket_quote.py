@@ -46,6 +46,14 @@ class TestTicketQuote(RatingCase):
         quote.action_send()
         self.assertEqual(quote.state, "sent")
         self.assertTrue(quote.access_token)
+        # The email carries the quote's portal link, with its token.
+        email = quote.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(len(email), 1)
+        self.assertIn(
+            f"/my/support/quotes/{quote.id}?access_token={quote.access_token}",
+            email.body,
+        )
+        self.assertIn(self.contact, email.partner_ids | quote.message_partner_ids)
         quote.sudo()._action_accept("Claire Martin", SIGNATURE)
         self.assertEqual(quote.state, "accepted")
         self.assertEqual(quote.signed_by, "Claire Martin")
@@ -226,3 +234,8 @@ class TestTicketQuote(RatingCase):
             with self.assertRaisesRegex(UserError, "never set by hand"):
                 session.with_user(self.agent).write(vals)
         self.assertFalse(session.quote_id)
+
+    def test_low_balance_email_links_to_my_support(self):
+        template = self.env.ref("helpdesk_session_billing.mail_template_low_balance")
+        body = template._render_field("body_html", self.pack.ids)[self.pack.id]
+        self.assertIn(f"{self.pack.get_base_url()}/my/support", body)
