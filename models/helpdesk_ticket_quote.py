@@ -127,7 +127,6 @@ class HelpdeskTicketQuote(models.Model):
             quote.partner_id = quote.ticket_id.partner_id.commercial_partner_id
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for quote in self:
             quote.access_url = f"/my/support/quotes/{quote.id}"
 
@@ -194,7 +193,7 @@ class HelpdeskTicketQuote(models.Model):
         return quotes
 
     def _check_ledger_write(self, vals):
-        super()._check_ledger_write(vals)
+        result = super()._check_ledger_write(vals)
         frozen = QUOTE_TERMS.intersection(vals)
         if frozen and self.filtered(lambda q: q.state != "draft"):
             raise UserError(
@@ -203,6 +202,7 @@ class HelpdeskTicketQuote(models.Model):
                     "make a new one."
                 )
             )
+        return result
 
     # ------------------------------------------------------------------
     # Actions
