@@ -233,7 +233,14 @@ class SupportBillingPortal(CustomerPortalHelpdesk):
     # ------------------------------------------------------------------
     def _ticket_get_page_view_values(self, ticket, access_token, **kwargs):
         values = super()._ticket_get_page_view_values(ticket, access_token, **kwargs)
-        # ``ticket`` passed _document_check_access: its sessions are its own.
+        # helpdesk_mgmt also opens a ticket to its followers and to a token:
+        # the figures are only for a user of the ticket's own customer.
+        customer = self._support_customer()
+        if (
+            request.env.user._is_public()
+            or ticket.partner_id.commercial_partner_id != customer
+        ):
+            return values
         values["support_sessions"] = ticket._get_portal_session_values()
         values["support_quotes"] = ticket.quote_ids.filtered(
             lambda quote: quote.state not in ("draft", "cancel")

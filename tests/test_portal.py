@@ -333,6 +333,16 @@ class TestSupportPortal(HttpCase):
         )
         self.assertNotIn("Alpha printer jam", response.text)
 
+    def test_ticket_followed_by_another_customer_shows_no_figures(self):
+        # helpdesk_mgmt opens a ticket to its followers: Bravo's contact,
+        # following Alpha's ticket, reads it but never Alpha's sessions.
+        self.alpha_ticket.message_subscribe(partner_ids=self.bravo_contact.ids)
+        self.authenticate(self.bravo_user.login, self.bravo_user.login)
+        page = self._get(f"/my/ticket/{self.alpha_ticket.id}").text
+        self.assertIn("Alpha printer jam", page)
+        self.assertNotIn("o_hsb_session_line", page)
+        self.assertNotIn(self.alpha_quote.name, page)
+
     # ------------------------------------------------------------------
     # Quotes
     # ------------------------------------------------------------------
