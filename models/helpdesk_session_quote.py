@@ -75,9 +75,46 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     # Business: rating
     # ------------------------------------------------------------------
-    def _apply_ticket_quotes(self, ratings):
+    def _preview_ticket_quotes(self):
+        """The rating preview of the drafts ``self`` adjusted, as rating them
+        in order will, to the tickets' accepted quotes (without the estimate
+        warnings)."""
+        sessions = self.filtered(lambda s: isinstance(s.id, int) and s.date_start)
+        if not sessions.ticket_id._get_accepted_quotes():
+            return
+        # The ticket's other drafts too: a fixed price goes to the first one
+        # rated, whichever sessions are previewed.
+        others = self.search(
+            [
+                ("ticket_id", "in", sessions.ticket_id.ids),
+                ("state", "=", "draft"),
+                ("id", "not in", sessions.ids),
+            ]
+        )
+        ratings = {
+            session.id: {"billed_duration": 0, "prepaid_minutes": 0, "cost": 0.0}
+            for session in others
+        }
+        ratings.update(
+            {
+                session.id: {
+                    "billed_duration": session.preview_billed,
+                    "prepaid_minutes": session.preview_prepaid,
+                    "cost": session.preview_cost,
+                }
+                for session in sessions
+            }
+        )
+        ratings = (sessions | others)._apply_ticket_quotes(ratings, warn=False)
+        for session in sessions:
+            session.preview_prepaid = ratings[session.id]["prepaid_minutes"]
+            session.preview_cost = ratings[session.id]["cost"]
+
+    def _apply_ticket_quotes(self, ratings, warn=True):
         """``ratings`` ({session id: values}) of ``self`` adjusted to the
-        tickets' accepted quotes; returns them."""
+        tickets' accepted quotes; returns them. With ``warn``, the chatter of
+        a time-and-materials quote's ticket says when it passes the
+        estimate."""
         quotes = self.ticket_id._get_accepted_quotes()
         if not quotes:
             return ratings
@@ -112,7 +149,7 @@ class HelpdeskSession(models.Model):
                 batch_minutes[quote] = batch_minutes.get(quote, 0) + vals.get(
                     "billed_duration", 0
                 )
-        for quote, minutes in batch_minutes.items():
+        for quote, minutes in batch_minutes.items() if warn else ():
             billed = quote.billed_hours * 60 + minutes
             if quote.estimated_hours and billed > quote.estimated_hours * 60:
                 message = self.env._(

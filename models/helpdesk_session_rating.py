@@ -134,6 +134,8 @@ class HelpdeskSession(models.Model):
                 session.preview_billed = rating.get("billed_duration", 0)
                 session.preview_prepaid = rating.get("prepaid_minutes", 0)
                 session.preview_cost = rating.get("cost", 0.0)
+        # Accepted quotes of the tickets (helpdesk_session_quote.py).
+        drafts._preview_ticket_quotes()
 
     def _preview_billable_minutes(self):
         """The billable part of the total as it stands in the form: the stored

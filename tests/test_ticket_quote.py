@@ -166,6 +166,8 @@ class TestTicketQuote(RatingCase):
         quote = self._accepted(self._quote(amount=300.0))
         first = self._session(self._at(9), 30)
         second = self._session(self._at(10), 20)
+        # The rating screen's preview says what rating will bill.
+        self.assertEqual((first.preview_cost, second.preview_cost), (300.0, 0.0))
         self._rate(first | second)
         self.assertEqual((first.cost, second.cost), (300.0, 0.0))
         self.assertEqual(first.quote_id, quote)
@@ -195,6 +197,7 @@ class TestTicketQuote(RatingCase):
     def test_fixed_price_consumes_no_prepaid_hours(self):
         self._accepted(self._quote(ticket=self.pack_ticket, amount=120.0))
         session = self._session(self._at(9), 50, ticket=self.pack_ticket)
+        self.assertEqual((session.preview_prepaid, session.preview_cost), (0, 120.0))
         self._rate(session)
         self.assertEqual(session.cost, 120.0)
         self.assertEqual(session.prepaid_minutes, 0)
