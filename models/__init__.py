@@ -15,9 +15,11 @@ from . import helpdesk_contract_profile_renewal
 from . import helpdesk_contract_block_carry_over
 from . import helpdesk_contract_profile_topup
 from . import helpdesk_contract_balance_move
+from . import helpdesk_contract_profile_portal
 from . import helpdesk_scope_rule
 from . import res_partner
 from . import res_partner_support_statement
+from . import res_partner_support_portal
 from . import helpdesk_session
 from . import helpdesk_session_lifecycle
 from . import helpdesk_session_timer
@@ -27,6 +29,9 @@ from . import helpdesk_session_rating
 from . import helpdesk_session_block
 from . import helpdesk_session_invoicing
 from . import helpdesk_ticket
+from . import helpdesk_ticket_quote
+from . import helpdesk_session_quote
+from . import helpdesk_ticket_portal
 from . import account_move
 from . import account_move_line
 from . import account_analytic_distribution_model

@@ -200,15 +200,23 @@ class HelpdeskContractProfile(models.Model):
             ) from error
         self.invalidate_recordset(["consumed_minutes", "recharged_hours"])
 
+    def _get_low_balance_threshold(self):
+        """The hours under which the subscription's balance is low (Settings:
+        hours, or a percentage of the hours bought); 0 when no threshold."""
+        self.ensure_one()
+        company = self.company_id
+        threshold = company.helpdesk_low_balance_threshold
+        if company.helpdesk_low_balance_unit == "percent":
+            total = self.prepaid_hours + self.recharged_hours
+            threshold = total * threshold / 100.0
+        return threshold
+
     def _check_low_balance(self):
         """Tell the salesperson (and, if enabled, the customer) when a
         subscription falls under the low-balance threshold of Settings."""
         for profile in self.filtered(lambda p: p.billing_type == "subscription"):
             company = profile.company_id
-            threshold = company.helpdesk_low_balance_threshold
-            if company.helpdesk_low_balance_unit == "percent":
-                total = profile.prepaid_hours + profile.recharged_hours
-                threshold = total * threshold / 100.0
+            threshold = profile._get_low_balance_threshold()
             low = bool(threshold) and profile.remaining_hours < threshold
             if not low:
                 if profile.low_balance_notified:

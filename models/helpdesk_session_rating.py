@@ -134,6 +134,8 @@ class HelpdeskSession(models.Model):
                 session.preview_billed = rating.get("billed_duration", 0)
                 session.preview_prepaid = rating.get("prepaid_minutes", 0)
                 session.preview_cost = rating.get("cost", 0.0)
+        # Accepted quotes of the tickets (helpdesk_session_quote.py).
+        drafts._preview_ticket_quotes()
 
     def _preview_billable_minutes(self):
         """The billable part of the total as it stands in the form: the stored
@@ -156,6 +158,8 @@ class HelpdeskSession(models.Model):
             return True
         sessions.check_access("write")
         ratings = sessions._compute_ratings(lock=True)
+        # Accepted quotes of the tickets (helpdesk_session_quote.py).
+        ratings = sessions._apply_ticket_quotes(ratings)
         now = fields.Datetime.now()
         # One write per distinct set of values (the same profile gives the
         # same figures to many sessions), not one per session.
