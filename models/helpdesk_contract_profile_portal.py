@@ -3,9 +3,8 @@
 
 The figures are the back office's: the balance fields of
 ``helpdesk_contract_profile_subscription.py`` and its low-balance threshold.
-How the hours were bought (the pack, then the recharges) is read in one method,
-``_get_portal_hour_purchases``, so that another way of buying hours only
-changes that method.
+How the hours were bought is read from the subscription's blocks
+(``helpdesk_contract_block.py``) in ``_get_portal_hour_purchases``.
 """
 
 from odoo import models
@@ -19,25 +18,26 @@ class HelpdeskContractProfile(models.Model):
     # Business: portal
     # ------------------------------------------------------------------
     def _get_portal_hour_purchases(self):
-        """The hours bought on the subscription, in order: [{label, date,
-        hours}], the pack first, then the recharges by date."""
+        """The subscription's blocks, as the balance counts them (pack,
+        recharges, renewals, top-ups, carry-overs): [{label, date, hours,
+        expiry, remaining}] by start date."""
         self.ensure_one()
-        purchases = [
+        kinds = dict(
+            self.env["helpdesk.contract.block"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+        return [
             {
-                "label": self.env._("Pack"),
-                "date": self.date_start or self.create_date.date(),
-                "hours": self.prepaid_hours,
+                "label": (block.recharge_id.note if block.recharge_id else "")
+                or kinds.get(block.kind, ""),
+                "date": block.date_start,
+                "hours": block.hours,
+                "expiry": block.date_expiry,
+                "remaining": block.remaining_hours,
             }
+            for block in self.block_ids.sorted(lambda b: (b.date_start, b.id))
         ]
-        for recharge in self.recharge_ids.sorted(lambda r: (r.date, r.id)):
-            purchases.append(
-                {
-                    "label": recharge.note or self.env._("Recharge"),
-                    "date": recharge.date,
-                    "hours": recharge.hours,
-                }
-            )
-        return purchases
 
     def _get_portal_subscription_values(self):
         """One dict per subscription of ``self``: what My support shows."""
@@ -45,7 +45,7 @@ class HelpdeskContractProfile(models.Model):
             {
                 "subscription": profile,
                 "purchases": profile._get_portal_hour_purchases(),
-                "bought_hours": profile.prepaid_hours + profile.recharged_hours,
+                "bought_hours": sum(profile.block_ids.mapped("hours")),
                 "consumed_hours": profile.consumed_hours,
                 "remaining_hours": profile.remaining_hours,
                 "threshold_hours": profile._get_low_balance_threshold(),
