@@ -22,6 +22,7 @@ class ReportSupportStatement(models.AbstractModel):
             "docs": wizards,
             "statements": statements,
             "format_hours": self._format_hours,
+            "fmt": self.env["helpdesk.session"]._format_document_minutes,
         }
 
     @api.model
