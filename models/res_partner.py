@@ -50,6 +50,18 @@ class ResPartner(models.Model):
         "profile has no start date: scope rules with a grace period include the "
         "sessions of the first days from it.",
     )
+    helpdesk_invoice_session_annex = fields.Selection(
+        selection=[
+            ("company", "As in Settings"),
+            ("yes", "Always"),
+            ("no", "Never"),
+        ],
+        string="Sessions annex on invoices",
+        default="company",
+        groups=BILLING_USER,
+        help="Whether this customer's support invoices list the sessions they "
+        "bill after their lines; the company's Settings decide by default.",
+    )
 
     helpdesk_session_ids = fields.One2many(
         comodel_name="helpdesk.session",
