@@ -364,6 +364,35 @@ class TestDocumentLanguages(CustomerDocumentsCase):
             "en_US", "The email", self._low_balance_mail("en_US"), self.MAIL_TEXT
         )
 
+    def test_documents_follow_the_customers_language(self):
+        """Whatever the .po files hold: a term translated in French (here by
+        hand) is what a French customer's documents show, printed or sent by
+        a billing manager working in English."""
+
+        def translate(xmlid, source, french):
+            view = self.env.ref(xmlid).with_context(lang="fr_FR")
+            arch = view.arch_db
+            self.assertIn(source, arch)
+            view.arch_db = arch.replace(source, french)
+
+        translate(
+            "helpdesk_session_billing.report_support_statement_header",
+            "<strong>Period:</strong>",
+            "<strong>Période (fr) :</strong>",
+        )
+        translate(
+            "helpdesk_session_billing.invoice_session_annex",
+            ">Subtotal<",
+            ">Sous-total (fr)<",
+        )
+        self.env.ref("helpdesk_session_billing.mail_template_low_balance").with_context(
+            lang="fr_FR"
+        ).subject = "{{ object.company_id.name }} : heures (fr)"
+        self.customer.lang = "fr_FR"
+        self.assertIn("Période (fr) :", self._statement_html())
+        self.assertIn("Sous-total (fr)", self._invoice_html(self.invoice))
+        self.assertIn(": heures (fr)", self._low_balance_mail("fr_FR"))
+
     def test_documents_in_the_customers_language(self):
         for lang in self.LANGS:
             self.customer.lang = lang
