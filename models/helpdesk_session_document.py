@@ -71,13 +71,12 @@ class HelpdeskSession(models.Model):
         """One sentence saying why the session is included or billable, read
         from the rule that decided and the figures of the rating."""
         self.ensure_one()
-        _ = self.env._
         rule = self.scope_rule_id.sudo()
         included = self.scope_included_minutes
         billable = self.scope_billable_minutes
         allowance = rule.monthly_allowance_hours
         if included and billable:
-            why = _(
+            why = self.env._(
                 "%(included)s min within the monthly allowance of %(limit)s h "
                 "for %(rule)s, %(billable)s min beyond it",
                 included=included,
@@ -87,45 +86,45 @@ class HelpdeskSession(models.Model):
             )
         elif self.scope == "included":
             if not rule:
-                why = _("Covered by your contract")
+                why = self.env._("Covered by your contract")
             elif rule.outcome == "billable" and rule.grace_days:
-                why = _(
+                why = self.env._(
                     "%(rule)s: free during the first %(days)s days of your contract",
                     rule=rule.name,
                     days=rule.grace_days,
                 )
             elif allowance:
-                why = _(
+                why = self.env._(
                     "%(rule)s: within the monthly allowance of %(limit)s h",
                     rule=rule.name,
                     limit=f"{allowance:g}",
                 )
             else:
-                why = _("Covered by your contract: %(rule)s", rule=rule.name)
+                why = self.env._("Covered by your contract: %(rule)s", rule=rule.name)
         elif not rule:
-            why = _("Not covered by your contract")
+            why = self.env._("Not covered by your contract")
         elif rule.outcome == "included" and allowance:
-            why = _(
+            why = self.env._(
                 "%(rule)s: the monthly allowance of %(limit)s h was already used",
                 rule=rule.name,
                 limit=f"{allowance:g}",
             )
         elif rule.outcome == "included" and rule.repeat_days:
-            why = _(
+            why = self.env._(
                 "%(rule)s: the same question was answered less than %(days)s "
                 "days before",
                 rule=rule.name,
                 days=rule.repeat_days,
             )
         else:
-            why = _("Billed on top of your contract: %(rule)s", rule=rule.name)
+            why = self.env._("Billed on top of your contract: %(rule)s", rule=rule.name)
         if self.prepaid_minutes:
-            why += " · " + _(
+            why += " · " + self.env._(
                 "%(minutes)s min taken from your prepaid hours",
                 minutes=self.prepaid_minutes,
             )
         if self.overage_minutes:
-            why += " · " + _(
+            why += " · " + self.env._(
                 "%(minutes)s min beyond your prepaid hours",
                 minutes=self.overage_minutes,
             )
