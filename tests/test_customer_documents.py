@@ -196,6 +196,28 @@ class TestInvoiceSessionAnnex(CustomerDocumentsCase):
 
 
 @tagged("post_install", "-at_install")
+class TestStatementForCustomers(CustomerDocumentsCase):
+    def test_statement_printed_for_customers(self):
+        """Code printing statements for customers (a portal page) passes them
+        and the period in ``data``: the same figures as the rating screen."""
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "helpdesk_session_billing.action_report_support_statement",
+            None,
+            data={
+                "statement_partner_ids": self.customer.ids,
+                "statement_date_from": "2025-03-01",
+                "statement_date_to": "2025-03-31",
+                "statement_company_id": self.company.id,
+            },
+        )
+        html = html.decode()
+        self.assertIn("Support statement: <span>HSB Accounting Customer</span>", html)
+        self.assertIn("Covered by your contract: HSB how-to questions", html)
+        self.assertIn("<span>1:16</span>", html, "26 + 10 + 40 min worked")
+        self.assertEqual(html.count('class="page"'), 1)
+
+
+@tagged("post_install", "-at_install")
 class TestPortalInvoiceAnnex(CustomerDocumentsCase, HttpCase):
     def test_portal_invoice_shows_the_annex(self):
         """The customer's invoice page in the portal (its access link, as
