@@ -52,6 +52,7 @@ conf: check-odoo
 	@$(PYTHON) tools/odoo_conf.py $(CONF) $(ADDONS_DIR) $(RUN_DIR)/data $(CONF_PORT)
 
 demo: requirements db conf
+	@$(PYTHON) tools/check_wkhtmltopdf.py
 	@state=$$($(PYTHON) tools/db.py $(CONF) state $(DEMO_DB)); \
 	if [ "$$state" = installed ]; then \
 		echo "Upgrading $(MODULE) in the existing database $(DEMO_DB)"; \
@@ -64,6 +65,8 @@ demo: requirements db conf
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$'
 
 test: requirements db conf
+	@# The share of each language (the suite fails unless all are complete).
+	@$(PYTHON) tools/i18n_stats.py i18n
 	@$(PYTHON) tools/db.py $(CONF) drop $(TEST_DB)
 	$(ODOO) -d $(TEST_DB) -i $(MODULE) --stop-after-init --log-level=warn
 	@# rootdir in the addons folder: pytest then imports the tests as

@@ -35,6 +35,7 @@
         "wizards/helpdesk_session_rating_wizard_views.xml",
         "wizards/helpdesk_session_invoice_wizard_views.xml",
         "reports/report_support_statement.xml",
+        "reports/report_invoice_session_annex.xml",
         "views/helpdesk_session_billing_menus.xml",
     ],
     "assets": {

@@ -28,10 +28,12 @@ from . import helpdesk_session_scope
 from . import helpdesk_session_rating
 from . import helpdesk_session_block
 from . import helpdesk_session_invoicing
+from . import helpdesk_session_document
 from . import helpdesk_ticket
 from . import helpdesk_ticket_quote
 from . import helpdesk_session_quote
 from . import helpdesk_ticket_portal
 from . import account_move
+from . import account_move_session_annex
 from . import account_move_line
 from . import account_analytic_distribution_model

@@ -65,6 +65,12 @@ class ResCompany(models.Model):
         help="Put included (and prepaid) sessions on invoices as zero-priced "
         "lines, so the customer sees the support the contract gave.",
     )
+    helpdesk_invoice_session_annex = fields.Boolean(
+        string="Sessions annex on invoices",
+        help="Print, after the lines of a support invoice, the sessions it "
+        "bills: date, consultant, ticket, time worked and billed, included or "
+        "billable and why, cost. Each customer may say otherwise.",
+    )
     helpdesk_credit_note_mode = fields.Selection(
         selection=[
             ("rebill", "Billable again"),

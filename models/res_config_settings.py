@@ -33,6 +33,9 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_invoice_show_included = fields.Boolean(
         related="company_id.helpdesk_invoice_show_included", readonly=False
     )
+    helpdesk_invoice_session_annex = fields.Boolean(
+        related="company_id.helpdesk_invoice_session_annex", readonly=False
+    )
     helpdesk_credit_note_mode = fields.Selection(
         related="company_id.helpdesk_credit_note_mode", readonly=False
     )

@@ -50,6 +50,15 @@ class ResPartner(models.Model):
         "profile has no start date: scope rules with a grace period include the "
         "sessions of the first days from it.",
     )
+    # No default: a default value of a field of a group is a write that
+    # users outside the group (an accountant creating a contact) may not do.
+    helpdesk_invoice_session_annex = fields.Selection(
+        selection=[("yes", "Always"), ("no", "Never")],
+        string="Sessions annex on invoices",
+        groups=BILLING_USER,
+        help="Whether this customer's support invoices list the sessions they "
+        "bill after their lines. Empty: as the company's Settings say.",
+    )
 
     helpdesk_session_ids = fields.One2many(
         comodel_name="helpdesk.session",

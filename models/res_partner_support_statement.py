@@ -55,34 +55,37 @@ class ResPartner(models.Model):
         scopes = dict(Session._fields["scope"]._description_selection(self.env))
         by_customer = defaultdict(list)
         for session in sessions:
-            by_customer[session.partner_id].append(session)
+            by_customer[session.partner_id].append(session.id)
         statements = []
         for customer in customers:
+            # The words a customer reads are in its language, whoever prints.
+            lang = customer.lang or self.env.lang
+            # One prefetch for the sessions of every customer.
+            customer_sessions = (
+                Session.browse(by_customer[customer])
+                .with_prefetch(sessions._prefetch_ids)
+                .with_context(lang=lang)
+            )
             lines = []
-            for session in by_customer[customer]:
-                start = company._helpdesk_local_datetime(session.date_start)
-                lines.append(
+            for row in customer_sessions._get_document_rows():
+                session = row["session"]
+                row.update(
                     {
-                        "date": start.strftime("%Y-%m-%d %H:%M") if start else "",
-                        "ticket": " ".join(
-                            filter(
-                                None, [session.ticket_id.number, session.ticket_id.name]
-                            )
-                        ),
-                        "consultant": session.user_id.name or "",
-                        "duration": session.total_duration,
-                        "billed": session.billed_duration,
-                        "included": session.scope_included_minutes,
-                        "billable": session.scope_billable_minutes,
+                        "duration": row["worked"],
                         "scope": scopes.get(session.scope, ""),
                         "scope_reason": session.scope_reason or "",
-                        "prepaid": session.prepaid_minutes,
-                        "cost": session.cost,
                     }
                 )
+                lines.append(row)
+            customer_subscriptions = [
+                balances[subscription.id]
+                for subscription in subscriptions
+                if subscription.partner_id == customer
+            ]
             statements.append(
                 {
                     "customer": customer,
+                    "lang": lang,
                     "date_from": date_from,
                     "date_to": date_to,
                     "currency": company.currency_id,
@@ -91,13 +94,18 @@ class ResPartner(models.Model):
                     "total_billed": sum(line["billed"] for line in lines),
                     "total_included": sum(line["included"] for line in lines),
                     "total_billable": sum(line["billable"] for line in lines),
+                    "total_prepaid": sum(line["prepaid"] for line in lines),
+                    "total_overage": sum(line["overage"] for line in lines),
                     "total_cost": sum(line["cost"] for line in lines),
+                    # Pay-per-use: what the period billed (overage included).
+                    "pay_per_use": not customer_subscriptions
+                    or any(
+                        line["session"].profile_id.billing_type == "pay_per_use"
+                        for line in lines
+                    ),
                     "unrated_count": unrated.get(customer, 0),
-                    "subscriptions": [
-                        balances[subscription.id]
-                        for subscription in subscriptions
-                        if subscription.partner_id == customer
-                    ],
+                    "subscriptions": customer_subscriptions,
+                    "legend": customer_sessions._get_document_legend(),
                 }
             )
         return statements
@@ -125,8 +133,10 @@ class ResPartner(models.Model):
         self, subscriptions, date_from, date_to, company
     ):
         """{subscription id: balance figures over the period} in hours:
-        start = prepaid + recharged before the period - consumed by sessions
-        rated before it; end = start + recharged - consumed in the period.
+        start = prepaid (unless the pack starts in the period: then it is
+        bought in it) + recharged before the period - consumed by sessions
+        rated before it; end = start + bought + recharged - consumed in the
+        period; the period's recharges (renewals) are listed.
         Sessions count on the company's day they started; recharges on their
         date. Four grouped queries whatever the number of subscriptions."""
         Session = self.env["helpdesk.session"]
@@ -170,10 +180,25 @@ class ResPartner(models.Model):
         consumed_during = minutes(during)
         recharged_before = hours(recharged_before_domain)
         recharged_during = hours(recharged_during_domain)
+        renewals = defaultdict(list)
+        if subscriptions:
+            for recharge in Recharge.search(
+                recharges & recharged_during_domain, order="date, id"
+            ):
+                renewals[recharge.profile_id.id].append(recharge)
         balances = {}
         for subscription in subscriptions:
+            # A pack starting in the period is bought in it: not in the
+            # opening balance.
+            bought_in_period = bool(
+                date_from
+                and subscription.date_start
+                and subscription.date_start >= date_from
+            )
+            bought = subscription.prepaid_hours if bought_in_period else 0.0
             start = (
                 subscription.prepaid_hours
+                - bought
                 + recharged_before.get(subscription, 0.0)
                 - consumed_before.get(subscription, 0) / 60.0
             )
@@ -182,8 +207,11 @@ class ResPartner(models.Model):
             balances[subscription.id] = {
                 "subscription": subscription,
                 "start_hours": start,
+                "bought_hours": bought,
+                "bought_date": subscription.date_start if bought_in_period else False,
                 "consumed_hours": consumed,
                 "recharged_hours": recharged,
-                "end_hours": start + recharged - consumed,
+                "recharges": renewals[subscription.id],
+                "end_hours": start + bought + recharged - consumed,
             }
         return balances

@@ -295,7 +295,9 @@ class TestRatingExports(RatingCase):
         wizard = self._wizard()
         wizard._get_statement_values()  # warm the caches
         self.env.invalidate_all()
-        with self.assertQueryCount(20):
+        # The sessions, their tickets, consultants and scope rules, the
+        # period's recharges: a fixed number of queries.
+        with self.assertQueryCount(26):
             wizard._get_statement_values()
 
     def test_statement_of_one_customer_without_sessions(self):
@@ -330,13 +332,19 @@ class TestRatingExports(RatingCase):
             "HSB pack ticket",
             "Agent Two",
             "2025-03-10 10:00",
-            self.ppu_1.scope_reason,
-            "Subscription: <span>Pack</span>",
+            # Why, in plain words: no rule matched, the company bills it.
+            "<strong>Billable</strong>: <span>Not covered by your contract</span>",
+            "<span>0:26</span>",  # worked
+            "<span>0:35</span>",  # billed
+            "Prepaid hours: <span>Pack</span>",
             "<span>11:00</span>",  # balance at the start
             "<span>1:30</span>",  # consumed
             "<span>5:00</span>",  # recharged
             "<span>14:30</span>",  # balance at the end
             "not rated yet",
+            "Opening balance",
+            "Closing balance",
+            "How to read this list",
         ):
             self.assertTrue(text in html, f"{text!r} missing from the statement")
         self.assertNotIn("HSB mail setup", html, "the draft is not listed")
