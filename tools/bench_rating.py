@@ -1,11 +1,17 @@
 """Time the rating of 10,000 sessions (`make bench`).
 
-usage: python3 tools/bench_rating.py CONFIG DB [SESSIONS] [CUSTOMERS]
+usage: python3 tools/bench_rating.py CONFIG DB [SESSIONS[,SESSIONS...]] [CUSTOMERS]
 
-In DB (the module installed), builds CUSTOMERS customers (default 200): half
-billed by four shared pay-per-use profiles, half with a subscription of their
-own (one in four with an overage profile); then SESSIONS draft sessions in the
-past (default 10,000) spread over them, created in one batch; then rates them
+SESSIONS (or $BENCH_SESSIONS; default 10000) may list several sizes, e.g.
+10000,100000: each is built and rated in a transaction of its own, and the
+growth of the time from the first size to the others is printed.
+
+In DB (the module installed), builds CUSTOMERS customers (or $BENCH_CUSTOMERS;
+default one for 50 sessions, 200 at least): half billed by four shared
+pay-per-use profiles, half with a small subscription of their own (one in four
+with an overage profile), one in ten in a grace period; two scope rules (a
+monthly allowance of set-up work, an urgent tariff); four tickets each; then
+SESSIONS draft sessions in the past, classified by the rules; then rates them
 all with one `action_rate()` as a support billing manager and prints the time
 it took (with BENCH_PROFILE=1, also a cProfile of the rating). Everything runs
 in one transaction rolled back at the end: the database is left as it was.
@@ -23,12 +29,22 @@ import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 from odoo.modules.registry import Registry
-from odoo.tools import config
+from odoo.tools import SQL, config, split_every
 
 MODULE = "helpdesk_session_billing"
+# A consultant's sessions are this far apart (they never overlap).
+SPACING = timedelta(hours=2, minutes=30)
+# Sessions inserted by one statement.
+CHUNK = 5000
 
 
 def build(env, sessions_count, customers_count):
+    """The bench's customers, profiles, scope rules and ``sessions_count``
+    draft sessions, classified by the scope rules. The sessions are inserted
+    in one SQL statement per chunk (the ORM's create checks and classifies
+    them one batch at a time: minutes for 100,000), then their stored
+    computed fields are recomputed and their scope applied by the ORM, in
+    batches, as creating them would."""
     rng = random.Random(42)
     company = env.company
     company.helpdesk_session_max_minutes = 0
@@ -47,9 +63,19 @@ def build(env, sessions_count, customers_count):
             }
         )
     )
+    consultant_count = max(10, sessions_count // 1000)
+    # Each consultant's sessions are SPACING apart, the last one an hour ago:
+    # none is in the future, whatever the size.
+    per_consultant = -(-sessions_count // consultant_count)
+    origin = datetime.now().replace(microsecond=0) - SPACING * (per_consultant + 1)
     customers = env["res.partner"].create(
         [
-            {"name": f"Bench customer {index:03d}", "is_company": True}
+            {
+                "name": f"Bench customer {index:04d}",
+                "is_company": True,
+                # A grace period for one customer in ten, from the first day.
+                "helpdesk_contract_start": origin.date() if index % 10 == 0 else False,
+            }
             for index in range(customers_count)
         ]
     )
@@ -71,13 +97,21 @@ def build(env, sessions_count, customers_count):
             for index in range(4)
         ]
     )
-    overage = Profile.create(
-        {
-            "name": "Bench overage",
-            "billing_type": "pay_per_use",
-            "step_duration": 60,
-            "step_cost": 90,
-        }
+    overage, urgent = Profile.create(
+        [
+            {
+                "name": "Bench overage",
+                "billing_type": "pay_per_use",
+                "step_duration": 60,
+                "step_cost": 90,
+            },
+            {
+                "name": "Bench urgent tariff",
+                "billing_type": "pay_per_use",
+                "step_duration": 30,
+                "step_cost": 60,
+            },
+        ]
     )
     Profile.create(
         [
@@ -85,6 +119,7 @@ def build(env, sessions_count, customers_count):
                 "name": f"Bench pack {customer.name}",
                 "billing_type": "subscription",
                 "partner_id": customer.id,
+                # Small packs: the later sessions run past the balance.
                 "prepaid_hours": 20,
                 "amount": 1600,
                 "step_duration": 15,
@@ -93,14 +128,32 @@ def build(env, sessions_count, customers_count):
             for index, customer in enumerate(sub_customers)
         ]
     )
+    env["helpdesk.scope.rule"].create(
+        [
+            {
+                "name": "Bench set-up, 2 h a month included",
+                "outcome": "included",
+                "keywords": "setup",
+                "monthly_allowance_hours": 2,
+                "grace_days": 30,
+            },
+            {
+                "name": "Bench urgent, own tariff",
+                "outcome": "billable",
+                "keywords": "urgent",
+                "tariff_profile_id": urgent.id,
+            },
+        ]
+    )
     tickets = env["helpdesk.ticket"].create(
         [
             {
-                "name": f"Bench ticket {customer.name}",
+                "name": f"Bench {kind} {customer.name}",
                 "description": "<p>Bench</p>",
                 "partner_id": customer.id,
             }
             for customer in customers
+            for kind in ("ticket", "setup", "urgent", "question")
         ]
     )
     consultants = env["res.users"].create(
@@ -113,31 +166,70 @@ def build(env, sessions_count, customers_count):
                     Command.link(env.ref(f"{MODULE}.group_support_billing_user").id),
                 ],
             }
-            for index in range(10)
+            for index in range(consultant_count)
         ]
     )
-    origin = datetime.now().replace(microsecond=0) - timedelta(days=400)
-    vals_list = []
+    rows = []
+    ticket_ids, consultant_ids = tickets.ids, consultants.ids
+    partner_of = {ticket.id: ticket.partner_id.id for ticket in tickets}
     for index in range(sessions_count):
-        start = origin + timedelta(minutes=index * 50 + rng.randrange(30))
-        vals_list.append(
-            {
-                "ticket_id": tickets[index % len(tickets)].id,
-                "user_id": consultants[index % len(consultants)].id,
-                "date_start": start,
-                "date_end": start + timedelta(minutes=rng.randrange(1, 120)),
-                "extra_duration": rng.choice((0, 0, 0, 5, 10, -5)),
-            }
+        start = origin + SPACING * (index // consultant_count)
+        start += timedelta(minutes=rng.randrange(30))
+        ticket_id = ticket_ids[
+            (index % customers_count) * 4 + (index // customers_count) % 4
+        ]
+        rows.append(
+            (
+                ticket_id,
+                partner_of[ticket_id],
+                consultant_ids[index % consultant_count],
+                start,
+                start + timedelta(minutes=rng.randrange(1, 120)),
+                rng.choice((0, 0, 0, 5, 10, -5)),
+            )
         )
-    sessions = env["helpdesk.session"].create(vals_list)
+    session_ids = []
+    for chunk in split_every(CHUNK, rows):
+        env.cr.execute(
+            SQL(
+                """
+                INSERT INTO helpdesk_session (
+                    ticket_id, partner_id, user_id, date_start, date_end,
+                    extra_duration, paused_seconds, company_id, state, scope,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT v.ticket_id, v.partner_id, v.user_id, v.date_start,
+                       v.date_end, v.extra, 0, %(company)s, 'draft', 'billable',
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM (VALUES %(values)s) AS v(
+                       ticket_id, partner_id, user_id, date_start, date_end, extra)
+                RETURNING id
+                """,
+                company=company.id,
+                uid=env.uid,
+                now=env.cr.now(),
+                values=SQL(", ").join(
+                    SQL("(%s, %s, %s, %s::timestamp, %s::timestamp, %s)", *row)
+                    for row in chunk
+                ),
+            )
+        )
+        session_ids.extend(row[0] for row in env.cr.fetchall())
+    Session = env["helpdesk.session"]
+    sessions = Session.browse(session_ids)
+    # What create() computes: the stored computed fields, then the scope.
+    for fname in ("duration", "total_duration", "total_hours", "is_total_clamped"):
+        env.add_to_compute(Session._fields[fname], sessions)
+    sessions.flush_recordset()
+    sessions._apply_scope_rules()
     env.flush_all()
+    env.invalidate_all()
     return manager, sessions
 
 
-def main(conf, db_name, sessions_count=10000, customers_count=200):
-    config.parse_config(["-c", conf])
-    odoo.tools.config["list_db"] = True
-    registry = Registry(db_name)
+def run(registry, sessions_count, customers_count):
+    """Build and rate ``sessions_count`` sessions in one transaction, rolled
+    back; returns the seconds rating took."""
     with registry.cursor() as cr:
         try:
             env = api.Environment(
@@ -146,12 +238,18 @@ def main(conf, db_name, sessions_count=10000, customers_count=200):
                 {"tracking_disable": True, "mail_create_nolog": True, "tz": "UTC"},
             )
             begin = time.perf_counter()
-            manager, sessions = build(env, int(sessions_count), int(customers_count))
+            manager, sessions = build(env, sessions_count, customers_count)
             built = time.perf_counter() - begin
+            scopes = dict(
+                env["helpdesk.session"]._read_group(
+                    [("id", "in", sessions.ids)], ["scope"], ["__count"]
+                )
+            )
             print(
                 f"Built {len(sessions)} draft sessions for {customers_count} "
-                f"customers in {built:.1f} s"
+                f"customers in {built:.1f} s (scope: {scopes})"
             )
+            cr.execute("ANALYZE helpdesk_session")
             env.invalidate_all()
             queries = cr.sql_log_count
             profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
@@ -160,20 +258,52 @@ def main(conf, db_name, sessions_count=10000, customers_count=200):
                 profiler.enable()
             sessions.with_env(env(user=manager, context={})).action_rate()
             env.flush_all()
+            cr.flush()  # pre-commit work (tracking) included
             elapsed = time.perf_counter() - begin
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("cumulative").print_stats(40)
+                stats.sort_stats("tottime").print_stats(25)
             queries = cr.sql_log_count - queries
             rated = env["helpdesk.session"].search_count(
                 [("id", "in", sessions.ids), ("state", "=", "rated")]
             )
+            overage = env["helpdesk.session"].search_count(
+                [("id", "in", sessions.ids), ("overage_minutes", ">", 0)]
+            )
             print(
-                f"Rated {rated} sessions in {elapsed:.2f} s "
+                f"Rated {rated} sessions ({overage} with overage) in {elapsed:.2f} s "
                 f"({rated / elapsed:.0f} sessions/s, {queries} queries)"
             )
+            return elapsed
         finally:
             cr.rollback()
+
+
+def main(conf, db_name, sessions_arg=None, customers_arg=None):
+    config.parse_config(["-c", conf, "--log-level=warn"])
+    odoo.netsvc.init_logger()
+    registry = Registry(db_name)
+    sizes = [
+        int(size)
+        for size in (
+            sessions_arg or os.environ.get("BENCH_SESSIONS") or "10000"
+        ).split(",")
+    ]
+    timed = []
+    for size in sizes:
+        # 50 sessions a customer, 200 customers at least (2,000 for 100,000).
+        customers = int(
+            customers_arg or os.environ.get("BENCH_CUSTOMERS") or max(200, size // 50)
+        )
+        timed.append((size, run(registry, size, customers)))
+    (small, small_time), *larger = timed
+    for size, elapsed in larger:
+        print(
+            f"Rating: {size / small:.0f}x the sessions in {elapsed / small_time:.1f}x "
+            f"the time ({small} in {small_time:.2f} s, {size} in {elapsed:.2f} s)"
+        )
 
 
 if __name__ == "__main__":
