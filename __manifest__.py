@@ -8,7 +8,7 @@
     "license": "AGPL-3",
     "author": "helpdesk_session_billing contributors",
     "website": "https://github.com/helpdesk-session-billing/helpdesk_session_billing",
-    "depends": ["account", "helpdesk_mgmt"],
+    "depends": ["account", "helpdesk_mgmt", "resource"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/helpdesk_session_billing_security.xml",
@@ -29,6 +29,7 @@
         "wizards/helpdesk_session_rating_wizard_views.xml",
         "wizards/helpdesk_session_invoice_wizard_views.xml",
         "reports/report_support_statement.xml",
+        "views/support_hours_views.xml",
         "views/helpdesk_session_billing_menus.xml",
     ],
     "assets": {
