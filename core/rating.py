@@ -78,8 +78,8 @@ def rate_sessions(
                 minutes,
                 balance_minutes,
                 overage,
-                session.surcharge,
-                surcharge_mode,
+                surcharge=session.surcharge,
+                mode=surcharge_mode,
             )
             consumption = surcharged.consumption
             balance_minutes = consumption.balance_after

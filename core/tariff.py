@@ -240,6 +240,7 @@ def consume_surcharged(
     minutes,
     balance_minutes,
     overage=None,
+    *,
     surcharge=NO_SURCHARGE,
     mode=SURCHARGE_HOURS,
 ):

@@ -135,21 +135,25 @@ class TestSurchargeArithmetic(BaseCase):
     def test_included_session_stays_free(self):
         price = engine.price_minutes_surcharged(QUARTERS, 0, surcharge(60, holiday=60))
         self.assertEqual((price.cost, price.surcharge_cost), (0.0, 0.0))
-        taken = engine.consume_surcharged(PACK, 0, 600, None, surcharge(60, out=60))
+        taken = engine.consume_surcharged(PACK, 0, 600, surcharge=surcharge(60, out=60))
         self.assertEqual(taken.consumption.billed_minutes, 0)
         self.assertEqual(taken.surcharge_minutes, 0)
 
     def test_subscription_takes_more_hours(self):
         # 40 min in quarters: 45 billed; half out of hours at 1.5: 45 x 1.25 =
         # 56.25, rounded up: 57 minutes taken, 12 of them for the surcharge.
-        taken = engine.consume_surcharged(PACK, 40, 600, None, surcharge(40, out=20))
+        taken = engine.consume_surcharged(
+            PACK, 40, 600, surcharge=surcharge(40, out=20)
+        )
         self.assertEqual(taken.consumption.billed_minutes, 57)
         self.assertEqual(taken.consumption.prepaid_minutes, 57)
         self.assertEqual(taken.surcharge_minutes, 12)
         self.assertEqual(taken.consumption.balance_after, 543)
         # 50 minutes left and an hourly overage: 50 prepaid, 7 beyond, one
         # started hour of overage = 90.00.
-        taken = engine.consume_surcharged(PACK, 40, 50, HOURLY, surcharge(40, out=20))
+        taken = engine.consume_surcharged(
+            PACK, 40, 50, HOURLY, surcharge=surcharge(40, out=20)
+        )
         self.assertEqual(
             (
                 taken.consumption.prepaid_minutes,
@@ -163,7 +167,12 @@ class TestSurchargeArithmetic(BaseCase):
         # 40 min: 45 prepaid minutes as without surcharge; the surcharge is the
         # session at the hourly overage (one hour, 90.00) x 0.25 = 22.50.
         taken = engine.consume_surcharged(
-            PACK, 40, 600, HOURLY, surcharge(40, out=20), engine.SURCHARGE_OVERAGE
+            PACK,
+            40,
+            600,
+            HOURLY,
+            surcharge=surcharge(40, out=20),
+            mode=engine.SURCHARGE_OVERAGE,
         )
         self.assertEqual(taken.consumption.prepaid_minutes, 45)
         self.assertEqual(taken.surcharge_minutes, 0)
