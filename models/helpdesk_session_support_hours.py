@@ -39,6 +39,8 @@ SURCHARGE_FIELDS = (
 # The calendar is computed a day beyond the sessions either way, so that
 # no time zone puts a session outside it.
 CALENDAR_MARGIN = timedelta(days=1)
+# Transaction cache of the timelines a batch prepared for its chunks.
+TIMELINE_CACHE = "helpdesk_support_timelines"
 
 
 class HelpdeskSession(models.Model):
@@ -133,11 +135,55 @@ class HelpdeskSession(models.Model):
         return super()._compute_ratings(lock=lock)
 
     def _refresh_support_split(self):
+        """Split the sessions of ``self`` again: each calendar computed once
+        over the period of all of them (the ORM recomputes in chunks, which
+        reuse it)."""
         if not self:
             return
-        for fname in SPLIT_FIELDS:
-            self.env.add_to_compute(self._fields[fname], self)
-        self._recompute_recordset(SPLIT_FIELDS)
+        cache = self.env.cr.cache.setdefault(TIMELINE_CACHE, {})
+        calendars = self._get_support_calendars()
+        groups = {}
+        for session in self:
+            calendar = calendars.get(session.id)
+            if calendar and session.date_start:
+                groups.setdefault((calendar, session.company_id), []).append(session)
+        for (calendar, company), sessions in groups.items():
+            date_from, date_to = self._get_support_period(sessions)
+            cache[calendar.id, company.id, date_from, date_to] = (
+                self._get_support_timeline(calendar, company, date_from, date_to)
+            )
+        try:
+            for fname in SPLIT_FIELDS:
+                self.env.add_to_compute(self._fields[fname], self)
+            self._recompute_recordset(SPLIT_FIELDS)
+        finally:
+            self.env.cr.cache.pop(TIMELINE_CACHE, None)
+
+    @api.model
+    def _get_support_period(self, sessions):
+        """(first start, last end) of ``sessions``, naive UTC."""
+        starts = [s.date_start or fields.Datetime.now() for s in sessions]
+        stops = [
+            max(s.date_end or start, start)
+            for s, start in zip(sessions, starts, strict=True)
+        ]
+        return min(starts), max(stops)
+
+    @api.model
+    def _get_cached_support_timeline(self, calendar, company, date_from, date_to):
+        """A timeline prepared by ``_refresh_support_split`` covering the
+        period, else a new one."""
+        for (calendar_id, company_id, start, stop), timeline in self.env.cr.cache.get(
+            TIMELINE_CACHE, {}
+        ).items():
+            if (
+                calendar_id == calendar.id
+                and company_id == company.id
+                and start <= date_from
+                and date_to <= stop
+            ):
+                return timeline
+        return self._get_support_timeline(calendar, company, date_from, date_to)
 
     def _get_support_calendars(self):
         """{session id: support calendar}: the rated profile's, else the
@@ -170,7 +216,7 @@ class HelpdeskSession(models.Model):
                 key: split_core.allocate(minutes, {split_core.IN_HOURS: 1})
                 for key, _start, _stop, minutes in spans
             }
-        support = self._get_support_timeline(
+        support = self._get_cached_support_timeline(
             calendar,
             company,
             min(span[1] for span in spans),
