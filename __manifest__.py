@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_response_target_data.xml",
         "data/mail_template_data.xml",
         "views/helpdesk_contract_profile_views.xml",
         "views/helpdesk_contract_recharge_views.xml",
@@ -31,6 +32,7 @@
         "reports/report_support_statement.xml",
         "views/support_hours_views.xml",
         "views/helpdesk_session_billing_menus.xml",
+        "views/helpdesk_response_target_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

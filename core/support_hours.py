@@ -88,6 +88,21 @@ class Timeline:
         total -= max(self.stops[last - 1] - stop, 0)
         return total
 
+    def advance(self, start, amount):
+        """The point where ``amount`` of interval time has passed since
+        ``start`` (a deadline in working time); None beyond the intervals."""
+        if amount <= 0:
+            return start
+        index = bisect_right(self.stops, start)
+        if index >= len(self.intervals):
+            return None
+        begin = max(start, self.starts[index])
+        target = self.prefix[index] + (begin - self.starts[index]) + amount
+        found = bisect_left(self.prefix, target) - 1
+        if found >= len(self.intervals):
+            return None
+        return self.starts[found] + (target - self.prefix[found])
+
     def contains(self, point):
         index = bisect_right(self.starts, point) - 1
         return index >= 0 and point < self.stops[index]

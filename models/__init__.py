@@ -22,6 +22,8 @@ from . import helpdesk_session_rating
 from . import helpdesk_session_invoicing
 from . import helpdesk_session_support_hours
 from . import helpdesk_ticket
+from . import helpdesk_response_target
+from . import helpdesk_ticket_targets
 from . import account_move
 from . import account_move_line
 from . import account_analytic_distribution_model

@@ -60,6 +60,14 @@ class HelpdeskContractProfile(models.Model):
         "balance, or is invoiced apart, priced by the overage profile.",
     )
 
+    response_target_ids = fields.One2many(
+        comodel_name="helpdesk.response.target",
+        inverse_name="profile_id",
+        string="Response targets",
+        help="First-response and resolution targets per priority, replacing the "
+        "company's defaults for this profile's tickets.",
+    )
+
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------

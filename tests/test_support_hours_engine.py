@@ -52,6 +52,17 @@ class TestSupportHoursSplit(BaseCase):
             with self.subTest(start=start, stop=stop):
                 self.assertEqual(timeline.overlap(start, stop), expected)
 
+    def test_deadline_in_working_time(self):
+        # Monday 17:00 + 3 working hours: 1 on Monday, 2 on Tuesday: 11:00.
+        self.assertEqual(CALENDAR.work.advance(17, 3), 24 + 11)
+        # Tuesday 17:00 + 3 h: the Wednesday holiday is skipped: Thursday 11:00.
+        self.assertEqual(CALENDAR.work.advance(24 + 17, 3), 72 + 11)
+        # Friday 17:00 + 2 h: the weekend is skipped, but the week ends here.
+        self.assertIsNone(CALENDAR.work.advance(4 * 24 + 17, 2))
+        # From the night: the clock starts at 9:00.
+        self.assertEqual(CALENDAR.work.advance(2, 4), 13)
+        self.assertEqual(CALENDAR.work.advance(2, 0), 2)
+
     def test_split_at_the_edges(self):
         # Monday 17:00-19:00: one hour in, one out; before 9:00 out.
         self.assertEqual(CALENDAR.split_span(17, 19), {IN: 1, OUT: 1, HOL: 0})
