@@ -29,6 +29,7 @@
         "wizards/helpdesk_session_unrate_wizard_views.xml",
         "wizards/helpdesk_session_rating_wizard_views.xml",
         "wizards/helpdesk_session_invoice_wizard_views.xml",
+        "reports/report_support_statement_targets.xml",
         "reports/report_support_statement.xml",
         "views/support_hours_views.xml",
         "views/helpdesk_session_billing_menus.xml",

@@ -13,6 +13,7 @@ from . import helpdesk_contract_recharge
 from . import helpdesk_scope_rule
 from . import res_partner
 from . import res_partner_support_statement
+from . import res_partner_support_targets
 from . import helpdesk_session
 from . import helpdesk_session_lifecycle
 from . import helpdesk_session_timer

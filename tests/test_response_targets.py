@@ -2,7 +2,7 @@
 support calendar: deadlines over a weekend and a holiday, the first response
 rule, breaches."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -132,3 +132,56 @@ class TestResponseTargets(SupportHoursCase):
         ticket.invalidate_recordset()
         self.env["helpdesk.ticket"]._cron_update_target_breaches()
         self.assertTrue(ticket.response_breached)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementTargets(SupportHoursCase):
+    def test_statement_counts_targets_met_and_missed(self):
+        self.env["helpdesk.response.target"].create(
+            [
+                {"priority": "1", "response_hours": 4, "resolution_hours": 0},
+                {"priority": "3", "response_hours": 1, "resolution_hours": 9},
+            ]
+        )
+        monday = utc("Europe/Paris", 2025, 3, 10, 9, 0)
+
+        def ticket(priority, answered_after=None, name="HSB statement"):
+            record = self._ticket(name=name, priority=priority)
+            record.target_start_date = monday
+            if answered_after is not None:
+                self._session(
+                    monday + timedelta(hours=answered_after), 15, ticket=record
+                )
+            return record
+
+        ticket("1", 1)  # answered in 1 h of 4: met
+        ticket("1", 5)  # answered in 5 h: missed
+        ticket("1")  # not answered yet, long past due: missed
+        ticket("3", 0.5)  # answered in time, never closed: resolution missed
+        # Another month: not on the statement.
+        april = ticket("1", 1)
+        april.target_start_date = utc("Europe/Paris", 2025, 4, 7, 9, 0)
+        [statement] = self.customer._get_support_statements(
+            date(2025, 3, 1), date(2025, 3, 31), self.company
+        )
+        very_high, medium = statement["targets"]
+        self.assertEqual(
+            (
+                medium["priority"],
+                medium["tickets"],
+                medium["response_met"],
+                medium["response_missed"],
+                medium["resolution_met"],
+                medium["resolution_missed"],
+            ),
+            ("Medium", 3, 1, 2, 0, 0),
+        )
+        self.assertEqual(
+            (
+                very_high["priority"],
+                very_high["tickets"],
+                very_high["response_met"],
+                very_high["resolution_missed"],
+            ),
+            ("Very High", 1, 1, 1),
+        )
