@@ -30,8 +30,8 @@ class TestResponseTargets(SupportHoursCase):
 
     def test_deadlines_skip_the_weekend(self):
         # Friday 7 March 2025 16:00 in Paris, medium priority: 2 working hours
-        # on Friday, then Monday from 9:00: response Monday 11:00, resolution
-        # (18 h) Tuesday 18:00... 2 + 9 + 7: Tuesday 16:00.
+        # on Friday, then Monday from 9:00: response (4 h) Monday 11:00,
+        # resolution (18 h = 2 + 9 + 7) Tuesday 16:00.
         ticket = self._ticket_at(utc("Europe/Paris", 2025, 3, 7, 16, 0))
         self.assertEqual(
             ticket.response_deadline, utc("Europe/Paris", 2025, 3, 10, 11, 0)
