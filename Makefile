@@ -87,6 +87,7 @@ bench: requirements db conf
 	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB)
 	@# Last: the renewal and expiry jobs commit their batches.
 	$(PYTHON) tools/bench_blocks.py $(CONF) $(BENCH_DB)
+	$(PYTHON) tools/bench_support_hours.py $(CONF) $(BENCH_DB)
 
 lint: requirements
 	$(PYTHON) -m ruff check .

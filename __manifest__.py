@@ -8,13 +8,14 @@
     "license": "AGPL-3",
     "author": "helpdesk_session_billing contributors",
     "website": "https://github.com/helpdesk-session-billing/helpdesk_session_billing",
-    "depends": ["account", "helpdesk_mgmt", "portal"],
+    "depends": ["account", "helpdesk_mgmt", "portal", "resource"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/helpdesk_session_billing_security.xml",
         "security/ir.model.access.csv",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_response_target_data.xml",
         "data/mail_template_data.xml",
         "data/helpdesk_contract_block_data.xml",
         "data/helpdesk_ticket_quote_data.xml",
@@ -34,9 +35,12 @@
         "wizards/helpdesk_session_unrate_wizard_views.xml",
         "wizards/helpdesk_session_rating_wizard_views.xml",
         "wizards/helpdesk_session_invoice_wizard_views.xml",
+        "reports/report_support_statement_targets.xml",
         "reports/report_support_statement.xml",
         "reports/report_invoice_session_annex.xml",
+        "views/support_hours_views.xml",
         "views/helpdesk_session_billing_menus.xml",
+        "views/helpdesk_response_target_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

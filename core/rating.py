@@ -18,6 +18,8 @@ class SessionToRate:
     key: object  # the caller's handle (a session id)
     billable_minutes: int  # the part of the total its scope leaves billable
     rule_tariff: engine.Tariff | None = None  # a scope rule's own tariff
+    # out-of-hours and holiday shares, and their multipliers
+    surcharge: engine.Surcharge = engine.NO_SURCHARGE
 
 
 @dataclass(frozen=True)
@@ -27,38 +29,59 @@ class Rating:
     prepaid_minutes: int  # taken from the subscription balance
     overage_minutes: int  # beyond the balance, priced by the overage tariff
     cost: float  # what the customer pays for the session
+    surcharge_minutes: int = 0  # hours taken for the surcharge (in billed)
+    surcharge_cost: float = 0.0  # the surcharge's part of the cost
 
 
-def rate_sessions(tariff, sessions, balance_minutes=0.0, overage=None):
+def rate_sessions(
+    tariff,
+    sessions,
+    balance_minutes=0.0,
+    overage=None,
+    surcharge_mode=engine.SURCHARGE_HOURS,
+):
     """Rate ``sessions`` (in chronological order) under one profile's tariff.
+
+    Out-of-hours and holiday surcharges (``core/tariff.py``) multiply the
+    price of pay-per-use sessions; a subscription takes them as hours or
+    bills them apart at the overage tariff (``surcharge_mode``).
 
     Returns the ratings and the balance left (subscriptions; unchanged for
     pay-per-use)."""
     ratings = []
     for session in sessions:
         minutes = session.billable_minutes
-        if session.rule_tariff is not None:
-            ratings.append(
-                Rating(
-                    session.key,
-                    engine.billable_minutes(session.rule_tariff, minutes),
-                    0,
-                    0,
-                    engine.price_minutes(session.rule_tariff, minutes),
-                )
+        priced_by = (
+            session.rule_tariff
+            if session.rule_tariff is not None
+            else tariff
+            if tariff.billing_type == engine.PAY_PER_USE
+            else None
+        )
+        if priced_by is not None:
+            price = engine.price_minutes_surcharged(
+                priced_by, minutes, session.surcharge
             )
-        elif tariff.billing_type == engine.PAY_PER_USE:
             ratings.append(
                 Rating(
                     session.key,
-                    engine.billable_minutes(tariff, minutes),
+                    engine.billable_minutes(priced_by, minutes),
                     0,
                     0,
-                    engine.price_minutes(tariff, minutes),
+                    price.cost,
+                    surcharge_cost=price.surcharge_cost,
                 )
             )
         else:
-            consumption = engine.consume(tariff, minutes, balance_minutes, overage)
+            surcharged = engine.consume_surcharged(
+                tariff,
+                minutes,
+                balance_minutes,
+                overage,
+                surcharge=session.surcharge,
+                mode=surcharge_mode,
+            )
+            consumption = surcharged.consumption
             balance_minutes = consumption.balance_after
             ratings.append(
                 Rating(
@@ -67,6 +90,8 @@ def rate_sessions(tariff, sessions, balance_minutes=0.0, overage=None):
                     consumption.prepaid_minutes,
                     consumption.overage_minutes,
                     consumption.cost,
+                    surcharge_minutes=surcharged.surcharge_minutes,
+                    surcharge_cost=surcharged.surcharge_cost,
                 )
             )
     return ratings, balance_minutes

@@ -160,3 +160,125 @@ def consume_in_order(tariff, minutes_list, balance_minutes, overage=None):
         balance_minutes = consumption.balance_after
         consumptions.append(consumption)
     return consumptions
+
+
+# ----------------------------------------------------------------------
+# Surcharges on out-of-hours and holiday minutes
+# ----------------------------------------------------------------------
+# How a subscription bills its surcharge: more hours taken from the balance,
+# or the surcharge priced apart by the overage tariff.
+SURCHARGE_HOURS = "hours"
+SURCHARGE_OVERAGE = "overage"
+# Float noise tolerated before a surcharge minute is counted.
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Surcharge:
+    """A session's split (whole minutes of its total) and the multipliers of
+    its out-of-hours and holiday minutes (1.0: none)."""
+
+    total_minutes: int = 0
+    out_of_hours_minutes: int = 0
+    holiday_minutes: int = 0
+    out_of_hours_rate: float = 1.0
+    holiday_rate: float = 1.0
+
+    def problems(self):
+        """Codes of what cannot be used: ``rate_below_one``, ``split_exceeds``."""
+        problems = []
+        if self.out_of_hours_rate < 1 or self.holiday_rate < 1:
+            problems.append("rate_below_one")
+        if min(self.out_of_hours_minutes, self.holiday_minutes) < 0 or (
+            self.out_of_hours_minutes + self.holiday_minutes > self.total_minutes
+        ):
+            problems.append("split_exceeds")
+        return problems
+
+    def factor(self):
+        """What the session's price (or hours) is multiplied by: 1 plus each
+        share of the total times its rate's excess over 1."""
+        if self.total_minutes <= 0:
+            return 1.0
+        return (
+            1.0
+            + self.out_of_hours_minutes
+            / self.total_minutes
+            * (self.out_of_hours_rate - 1.0)
+            + self.holiday_minutes / self.total_minutes * (self.holiday_rate - 1.0)
+        )
+
+
+NO_SURCHARGE = Surcharge()
+
+
+@dataclass(frozen=True)
+class SurchargedPrice:
+    cost: float  # what the session costs, surcharge included
+    surcharge_cost: float  # of which the surcharge
+
+
+def price_minutes_surcharged(tariff, minutes, surcharge=NO_SURCHARGE):
+    """Cost of a pay-per-use session of ``minutes`` (its billable part), its
+    out-of-hours and holiday shares surcharged: the minimum and the steps
+    price the whole session first, then each share of that price is
+    multiplied by its rate."""
+    base = price_minutes(tariff, minutes)
+    extra = base * (surcharge.factor() - 1.0)
+    return SurchargedPrice(base + extra, extra)
+
+
+@dataclass(frozen=True)
+class SurchargedConsumption:
+    consumption: Consumption  # billed_minutes include the surcharge minutes
+    surcharge_minutes: int  # minutes added by the surcharge (hours mode)
+    surcharge_cost: float  # cost of the surcharge (overage mode)
+
+
+def consume_surcharged(
+    tariff,
+    minutes,
+    balance_minutes,
+    overage=None,
+    *,
+    surcharge=NO_SURCHARGE,
+    mode=SURCHARGE_HOURS,
+):
+    """Take one session from a subscription balance, with its surcharge.
+
+    - ``hours``: the session's billed minutes (after minimum and steps) are
+      multiplied by the surcharge factor, rounded up to the minute; that many
+      are taken from the balance, the rest priced by the overage tariff as
+      ``consume`` does;
+    - ``overage``: the session is taken as without surcharge, and the
+      surcharge is billed apart: the session priced by the overage tariff
+      (its own minimum and steps), times the factor's excess over 1.
+    """
+    factor = surcharge.factor()
+    if mode == SURCHARGE_OVERAGE and overage is not None:
+        consumption = consume(tariff, minutes, balance_minutes, overage)
+        extra_cost = price_minutes(overage, minutes) * (factor - 1.0)
+        return SurchargedConsumption(
+            Consumption(**{**vars(consumption), "cost": consumption.cost + extra_cost}),
+            0,
+            extra_cost,
+        )
+    billed = billable_minutes(tariff, minutes)
+    extra_minutes = math.ceil(billed * (factor - 1.0) - _EPSILON) if billed else 0
+    billed += extra_minutes
+    covered = billed
+    if overage is not None:
+        covered = min(billed, max(math.floor(balance_minutes), 0))
+    rest = billed - covered
+    return SurchargedConsumption(
+        Consumption(
+            billed_minutes=billed,
+            prepaid_minutes=covered,
+            overage_minutes=rest,
+            overage_billed_minutes=billable_minutes(overage, rest) if rest else 0,
+            cost=price_minutes(overage, rest) if rest else 0.0,
+            balance_after=balance_minutes - covered,
+        ),
+        extra_minutes,
+        0.0,
+    )

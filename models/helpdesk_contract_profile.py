@@ -427,11 +427,16 @@ class HelpdeskContractProfile(models.Model):
                 session.id,
                 billable(session),
                 rule_tariffs.get(session.scope_rule_id.id),
+                self._get_session_surcharge(session),
             )
             for session in sessions
         ]
         ratings, _balance = rating_core.rate_sessions(
-            tariff, to_rate, self.remaining_hours * 60.0, overage_tariff
+            tariff,
+            to_rate,
+            self.remaining_hours * 60.0,
+            overage_tariff,
+            self.surcharge_mode,
         )
         figures = {
             "profile": self._tariff_figures(),
@@ -450,6 +455,7 @@ class HelpdeskContractProfile(models.Model):
                 "prepaid_minutes": rating.prepaid_minutes,
                 "overage_minutes": rating.overage_minutes,
                 "cost": self.currency_id.round(rating.cost),
+                **self._prepare_rating_extra_vals(session, rating),
             }
         return result
 

@@ -52,6 +52,15 @@ PROTECTED_FIELDS = frozenset(
         "timer_state",
         "pause_start",
         "paused_seconds",
+        # support hours: the split and the surcharge rating froze
+        "support_calendar_id",
+        "support_in_minutes",
+        "support_out_minutes",
+        "support_holiday_minutes",
+        "surcharge_out_of_hours_rate",
+        "surcharge_holiday_rate",
+        "surcharge_minutes",
+        "surcharge_cost",
     }
 )
 # What a new session has anyway: a form or a copy sending these forges nothing.

@@ -53,3 +53,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('type', '=', 'general'), ('company_id', '=', company_id)]",
     )
+    helpdesk_support_calendar_id = fields.Many2one(
+        related="company_id.helpdesk_support_calendar_id",
+        readonly=False,
+        domain="[('company_id', 'in', [company_id, False]), "
+        "('flexible_hours', '=', False)]",
+    )

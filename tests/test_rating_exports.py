@@ -96,6 +96,9 @@ class TestRatingExports(RatingCase):
                 "Connection (min)",
                 "Extra (min)",
                 "Total (min)",
+                "In hours (min)",
+                "Out of hours (min)",
+                "Holiday (min)",
                 "Billed (min)",
                 "Scope",
                 "Scope reason",
@@ -151,13 +154,15 @@ class TestRatingExports(RatingCase):
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(len(rows), 6)
         self.assertEqual(rows[0][0], "Ticket number")
-        self.assertEqual(len(rows[0]), 15)
+        self.assertEqual(len(rows[0]), 18)
         first = rows[1]
         self.assertEqual(first[1:4], ("HSB printer down", "HSB Customer", "Agent One"))
         self.assertEqual(first[5], datetime(2025, 3, 10, 10, 0), "a real date")
-        self.assertEqual(first[7:11], (26, 0, 26, 35))
-        self.assertEqual(first[13], 49.0)
-        self.assertEqual(first[14], "Rated")
+        # Connection, extra, total; in, out of hours and holiday (no support
+        # hours in Settings: all in hours); billed.
+        self.assertEqual(first[7:14], (26, 0, 26, 26, 0, 0, 35))
+        self.assertEqual(first[16], 49.0)
+        self.assertEqual(first[17], "Rated")
 
         totals = {
             row[0]: row[1:]

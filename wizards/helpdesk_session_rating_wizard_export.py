@@ -156,6 +156,7 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
             (self.env._("Connection (min)"), lambda s: s.duration),
             (self.env._("Extra (min)"), lambda s: s.extra_duration),
             (self.env._("Total (min)"), lambda s: s.total_duration),
+            *self._get_support_hours_columns(),
             (self.env._("Billed (min)"), lambda s: s.preview_billed),
             (self.env._("Scope"), lambda s: scopes.get(s.scope, "")),
             (self.env._("Scope reason"), lambda s: s.scope_reason or ""),
@@ -166,6 +167,14 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         headers = [header for header, _value in columns]
         rows = [[value(session) for _header, value in columns] for session in sessions]
         return headers, rows
+
+    def _get_support_hours_columns(self):
+        """The split of each session's minutes by the support hours."""
+        return [
+            (self.env._("In hours (min)"), lambda s: s.support_in_minutes),
+            (self.env._("Out of hours (min)"), lambda s: s.support_out_minutes),
+            (self.env._("Holiday (min)"), lambda s: s.support_holiday_minutes),
+        ]
 
     def _get_customer_totals(self):
         """One dict per customer of the lines: sessions, hours, costs."""
