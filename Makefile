@@ -85,9 +85,9 @@ bench: requirements db conf
 	$(ODOO) -d $(BENCH_DB) -i $(MODULE),sale_timesheet --stop-after-init --log-level=warn
 	$(PYTHON) tools/bench_rating.py $(CONF) $(BENCH_DB)
 	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB)
+	$(PYTHON) tools/bench_support_hours.py $(CONF) $(BENCH_DB)
 	@# Last: the renewal and expiry jobs commit their batches.
 	$(PYTHON) tools/bench_blocks.py $(CONF) $(BENCH_DB)
-	$(PYTHON) tools/bench_support_hours.py $(CONF) $(BENCH_DB)
 
 lint: requirements
 	$(PYTHON) -m ruff check .
