@@ -241,6 +241,11 @@ class AccountMove(models.Model):
             lambda m: m.move_type == "out_refund"
         ).reversed_entry_id.sudo().helpdesk_profile_id._lock_for_consumption()
         posted = super()._post(soft=soft)
+        # The sessions' history gets the invoice's number (one batch each).
+        for invoice in posted.filtered(lambda m: m.move_type == "out_invoice"):
+            invoice.sudo().invoice_line_ids.helpdesk_session_ids._log_invoice_posted(
+                invoice
+            )
         credit_notes = posted.filtered(lambda m: m.move_type == "out_refund")
         credit_notes._credit_support_sessions()
         # A credit note on a pack or recharge invoice takes back deferred

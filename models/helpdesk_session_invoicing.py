@@ -10,6 +10,8 @@ note reverses is decided in ``account_move.py``. The states move through the
 transitions of ``helpdesk_session_lifecycle.py``.
 """
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError
 from odoo.fields import Command, Domain
@@ -187,6 +189,12 @@ class HelpdeskSession(models.Model):
                 ),
             )
         )
+        # The history: one batch per invoice (its link in each line).
+        by_move = {}
+        for session_id, line in session_lines.items():
+            by_move.setdefault(line.move_id, []).append(session_id)
+        for move, session_ids in by_move.items():
+            self.browse(session_ids)._log_state_change("invoiced", document=move)
         fnames = ["invoice_line_id", "invoice_id", "state", "write_uid", "write_date"]
         self.invalidate_recordset(fnames)
         self.env["account.move.line"].invalidate_model(["helpdesk_session_ids"])
@@ -293,6 +301,9 @@ class HelpdeskSession(models.Model):
         the invoice and the credit note are kept."""
         mode = credit_note.company_id.helpdesk_credit_note_mode
         for invoice, sessions in self.grouped("invoice_id").items():
+            note = Markup(self.env._("credits %(invoice)s")) % {
+                "invoice": invoice._get_html_link()
+            }
             if mode == "rebill":
                 sessions._change_state(
                     "rated",
@@ -301,9 +312,16 @@ class HelpdeskSession(models.Model):
                         "invoice_line_id": False,
                         "credited_invoice_id": invoice.id,
                     },
+                    document=credit_note,
+                    note=note,
                 )
             else:
-                sessions._change_state("credited", {"credit_note_id": credit_note.id})
+                sessions._change_state(
+                    "credited",
+                    {"credit_note_id": credit_note.id},
+                    document=credit_note,
+                    note=note,
+                )
 
     def _check_credit_note_undo(self, credit_note, invoice_line):
         """Refuse, writing nothing, unless the sessions of ``self``, credited
@@ -359,7 +377,18 @@ class HelpdeskSession(models.Model):
         ``self`` are invoiced again on ``invoice_line``, the line it had
         reversed (checked by ``_check_credit_note_undo``)."""
         credited = self.filtered(lambda s: s.state == "credited")
-        credited._change_state("invoiced", {"credit_note_id": False})
+        note = (
+            Markup(self.env._("credit note %(credit_note)s undone"))
+            % {"credit_note": self[:1].credit_note_id._get_html_link()}
+            if self[:1].credit_note_id
+            else None
+        )
+        credited._change_state(
+            "invoiced",
+            {"credit_note_id": False},
+            document=invoice_line.move_id,
+            note=note,
+        )
         (self - credited)._change_state(
             "invoiced",
             {
@@ -367,4 +396,6 @@ class HelpdeskSession(models.Model):
                 "credit_note_id": False,
                 "credited_invoice_id": False,
             },
+            document=invoice_line.move_id,
+            note=note,
         )
