@@ -76,7 +76,9 @@ class Browser:
         )
         for _attempt in range(50):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{CDP_PORT}/json") as resp:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{CDP_PORT}/json"
+                ) as resp:
                     targets = json.load(resp)
                 break
             except OSError:
