@@ -157,8 +157,13 @@ class AccountMove(models.Model):
         line_vals_list = []
         for group in line_groups:
             vals = group._prepare_invoice_line_vals()
-            vals["price_unit"] = group._get_invoice_line_price(
-                self.currency_id, self.company_id, date
+            vals.update(
+                group._get_invoice_line_quantity_vals(
+                    group._get_invoice_line_price(
+                        self.currency_id, self.company_id, date
+                    ),
+                    self.currency_id,
+                )
             )
             line_vals_list.append(vals)
         before = self.invoice_line_ids

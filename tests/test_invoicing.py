@@ -191,7 +191,7 @@ class TestSessionInvoicing(InvoicingCase):
         self.assertIn("HSB printer", lines[0])
         self.assertEqual(lines[1], "2 sessions: 70 min, billed 120 min")
         self.assertRegex(
-            lines[2], r"^- \d{4}-\d\d-\d\d 09:00, .*: 50 min, billed 60 min$"
+            lines[2], r"^- \d{4}-\d\d-\d\d 09:00 UTC, .*: 50 min, billed 60 min$"
         )
         self.assertRegex(
             lines[3], r"^- \d{4}-\d\d-\d\d 11:00, .*: 20 min, billed 60 min$"
@@ -319,7 +319,7 @@ class TestSessionInvoicing(InvoicingCase):
         session = self._rated(self.ticket_a, 9, 50)
         invoice = self._invoice(session, post=True)
         credit_note = invoice._reverse_moves()
-        credit_note.invoice_line_ids.price_unit = 10
+        credit_note.invoice_line_ids.write({"quantity": 1.0, "price_unit": 10})
         credit_note.action_post()
         self.assertEqual(session.state, "invoiced")
         self.assertFalse(session.credit_note_id)
