@@ -194,7 +194,7 @@ class TestSessionInvoicing(InvoicingCase):
             lines[2], r"^- \d{4}-\d\d-\d\d 09:00 UTC, .*: 50 min, billed 60 min$"
         )
         self.assertRegex(
-            lines[3], r"^- \d{4}-\d\d-\d\d 11:00, .*: 20 min, billed 60 min$"
+            lines[3], r"^- \d{4}-\d\d-\d\d 11:00 UTC, .*: 20 min, billed 60 min$"
         )
         self.assertEqual(len(lines), 4)
         # One creation note per invoice, logged in one batch.
@@ -367,7 +367,9 @@ class TestSessionInvoicing(InvoicingCase):
         )
         wizard.post = True
         result = wizard.save().action_create_invoices()
-        invoice = self.env["account.move"].browse(result["res_id"])
+        # A notification saying what was done, then the invoice.
+        self.assertEqual(result["tag"], "display_notification")
+        invoice = self.env["account.move"].browse(result["params"]["next"]["res_id"])
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(session.invoice_id, invoice)
 

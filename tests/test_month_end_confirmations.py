@@ -57,6 +57,7 @@ class TestMonthEndConfirmations(test_invoicing.InvoicingCase):
         self.assertEqual((wizard.to_rate_count, wizard.invoiceable_count), (1, 0))
         wizard.action_rate_all()
         self.assertEqual(draft.state, "rated")
+        wizard.invalidate_recordset()
         self.assertEqual((wizard.to_rate_count, wizard.invoiceable_count), (0, 1))
         action = wizard.action_create_invoices()
         self.assertEqual(action["context"]["default_session_ids"], draft.ids)

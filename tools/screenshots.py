@@ -112,6 +112,60 @@ class Browser:
         self.process.terminate()
 
 
+def month_end_on_one_customer():
+    """Rate, invoice, post and credit (rebilling) the sessions of the first
+    customer to rate, as a clerk would at month-end: the pictures of a
+    session after a credit note and of its invoice need one."""
+    if rpc("helpdesk.session", "search", [("credit_note_id", "!=", False)]):
+        return
+    invoiced = rpc("helpdesk.session", "search_read", [("state", "=", "invoiced")])
+    if not invoiced:
+        drafts = rpc(
+            "helpdesk.session",
+            "search_read",
+            [("state", "in", ("draft", "rated"))],
+            ["partner_id", "preview_cost", "cost"],
+        )
+        partner = next(
+            s["partner_id"][0]
+            for s in drafts
+            if s["partner_id"] and (s["preview_cost"] or s["cost"])
+        )
+        sessions = [
+            s["id"] for s in drafts if s["partner_id"] and s["partner_id"][0] == partner
+        ]
+        rpc("helpdesk.session", "action_rate", sessions)
+        rpc("helpdesk.session", "action_create_invoices", sessions)
+        invoiced = rpc("helpdesk.session", "search_read", [("state", "=", "invoiced")])
+    invoice_id = invoiced[0]["invoice_id"][0]
+    if rpc("account.move", "read", [invoice_id], ["state"])[0]["state"] == "draft":
+        rpc("account.move", "action_post", [invoice_id])
+    journal = rpc("account.move", "read", [invoice_id], ["journal_id"])[0]
+    common = xmlrpc.client.ServerProxy(f"{BASE}/xmlrpc/2/common")
+    uid = common.authenticate(DB, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{BASE}/xmlrpc/2/object", allow_none=True)
+    context = {"active_model": "account.move", "active_ids": [invoice_id]}
+    wizard = models.execute_kw(
+        DB,
+        uid,
+        "admin",
+        "account.move.reversal",
+        "create",
+        [{"journal_id": journal["journal_id"][0], "reason": "Wrong customer"}],
+        {"context": context},
+    )
+    action = models.execute_kw(
+        DB,
+        uid,
+        "admin",
+        "account.move.reversal",
+        "refund_moves",
+        [[wizard]],
+        {"context": context},
+    )
+    rpc("account.move", "action_post", [action["res_id"]])
+
+
 def main():
     browser = Browser()
     try:
@@ -155,6 +209,7 @@ def main():
         rpc("helpdesk.session", "unlink", timed)
         browser.shoot(f"{BASE}/odoo/helpdesk-rate-sessions", "rating", wait=5)
         browser.shoot(f"{BASE}/odoo/helpdesk-sessions?view_type=list", "sessions")
+        month_end_on_one_customer()
         credited = rpc(
             "helpdesk.session",
             "search",
@@ -165,7 +220,9 @@ def main():
         )
         if credited:
             browser.shoot(
-                f"{BASE}/odoo/helpdesk-sessions/{credited[0]}", "session_credited"
+                f"{BASE}/odoo/helpdesk-sessions/{credited[0]}",
+                "session_credited",
+                wait=8,
             )
         rules = (
             f"{BASE}/odoo/action-helpdesk_session_billing.helpdesk_scope_rule_action"
@@ -174,7 +231,7 @@ def main():
         invoice = rpc(
             "account.move",
             "search",
-            [("invoice_line_ids.helpdesk_session_ids", "!=", False)],
+            [("move_type", "=", "out_invoice"), ("state", "=", "posted")],
             0,
             1,
             "id desc",
