@@ -45,6 +45,7 @@
     "assets": {
         "web.assets_backend": [
             "helpdesk_session_billing/static/src/session_timer/*",
+            "helpdesk_session_billing/static/src/minutes_field/*",
         ],
         "web.assets_tests": [
             "helpdesk_session_billing/static/tests/tours/*",

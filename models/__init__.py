@@ -26,6 +26,7 @@ from . import res_partner_support_portal
 from . import res_partner_support_targets
 from . import helpdesk_session
 from . import helpdesk_session_lifecycle
+from . import helpdesk_session_history
 from . import helpdesk_session_timer
 from . import helpdesk_session_overlap
 from . import helpdesk_session_scope

@@ -157,8 +157,13 @@ class AccountMove(models.Model):
         line_vals_list = []
         for group in line_groups:
             vals = group._prepare_invoice_line_vals()
-            vals["price_unit"] = group._get_invoice_line_price(
-                self.currency_id, self.company_id, date
+            vals.update(
+                group._get_invoice_line_quantity_vals(
+                    group._get_invoice_line_price(
+                        self.currency_id, self.company_id, date
+                    ),
+                    self.currency_id,
+                )
             )
             line_vals_list.append(vals)
         before = self.invoice_line_ids
@@ -241,6 +246,11 @@ class AccountMove(models.Model):
             lambda m: m.move_type == "out_refund"
         ).reversed_entry_id.sudo().helpdesk_profile_id._lock_for_consumption()
         posted = super()._post(soft=soft)
+        # The sessions' history gets the invoice's number (one batch each).
+        for invoice in posted.filtered(lambda m: m.move_type == "out_invoice"):
+            invoice.sudo().invoice_line_ids.helpdesk_session_ids._log_invoice_posted(
+                invoice
+            )
         credit_notes = posted.filtered(lambda m: m.move_type == "out_refund")
         credit_notes._credit_support_sessions()
         # A credit note on a pack or recharge invoice takes back deferred

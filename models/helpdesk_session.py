@@ -159,12 +159,14 @@ class HelpdeskSession(models.Model):
             limit = session.company_id.helpdesk_session_max_minutes
             session.needs_review = bool(limit) and session.duration > limit
 
-    @api.depends("ticket_id", "date_start", "user_id")
+    @api.depends("ticket_id", "date_start", "user_id", "company_id")
     def _compute_display_name(self):
+        # The company's time zone, as the invoice lines and statements: a
+        # session has one name, whoever reads it.
         for session in self:
             start = (
-                fields.Datetime.context_timestamp(session, session.date_start)
-                if session.date_start
+                session.company_id._helpdesk_local_datetime(session.date_start)
+                if session.date_start and session.company_id
                 else False
             )
             session.display_name = self.env._(

@@ -10,10 +10,13 @@ note reverses is decided in ``account_move.py``. The states move through the
 transitions of ``helpdesk_session_lifecycle.py``.
 """
 
+import pytz
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, float_is_zero, float_round
 
 from .account_analytic_distribution_model import AnalyticDistributionCache
 
@@ -72,6 +75,26 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
+    def _describe_invoicing(self, invoices):
+        """What invoicing the sessions of ``self`` did, in a sentence: how
+        many sessions on how many invoices, for whom and for how much (the
+        confirmation of "Create invoices", and of a batch doing it)."""
+        sessions = self.filtered(lambda s: s.invoice_id in invoices)
+        return self.env._(
+            "%(sessions)s session(s) invoiced on %(count)s invoice(s): %(invoices)s.",
+            sessions=len(sessions),
+            count=len(invoices),
+            invoices=", ".join(
+                self.env._(
+                    "%(name)s for %(partner)s, %(amount)s",
+                    name=invoice.name if invoice.name != "/" else invoice.display_name,
+                    partner=invoice.partner_id.name,
+                    amount=invoice.currency_id.format(invoice.amount_untaxed),
+                )
+                for invoice in invoices.sorted("id")
+            ),
+        )
+
     @api.model
     def _get_invoiceable_domain(self):
         """Rated sessions not yet invoiced that cost something, and, when the
@@ -187,6 +210,12 @@ class HelpdeskSession(models.Model):
                 ),
             )
         )
+        # The history: one batch per invoice (its link in each line).
+        by_move = {}
+        for session_id, line in session_lines.items():
+            by_move.setdefault(line.move_id, []).append(session_id)
+        for move, session_ids in by_move.items():
+            self.browse(session_ids)._log_state_change("invoiced", document=move)
         fnames = ["invoice_line_id", "invoice_id", "state", "write_uid", "write_date"]
         self.invalidate_recordset(fnames)
         self.env["account.move.line"].invalidate_model(["helpdesk_session_ids"])
@@ -263,20 +292,53 @@ class HelpdeskSession(models.Model):
         vals = {
             "product_id": profile.product_id.id,
             "name": f"{ticket.number} {ticket.name}\n{detail}",
-            "quantity": 1.0,
-            "price_unit": sum(self.mapped("cost")),
+            **self._get_invoice_line_quantity_vals(
+                sum(self.mapped("cost")), first.currency_id
+            ),
         }
         if profile.analytic_distribution:
             vals["analytic_distribution"] = profile.analytic_distribution
         return vals
 
+    def _get_invoice_line_quantity_vals(self, amount, currency):
+        """True quantities for the line of ``self`` billing ``amount``: the
+        billed hours at the hourly price when they make the amount exactly
+        (45 minutes: 0.75 hours), else the sessions as units at their price (a
+        stepped tariff: one session, never 1.00 hours for 45 minutes), else
+        the line as one unit. The line's total is ``amount`` in every case."""
+        precision = self.env["decimal.precision"].precision_get
+        qty_digits, price_digits = precision("Product Unit"), precision("Product Price")
+        # Cached lookups: no query per line.
+        xmlid_to_id = self.env["ir.model.data"]._xmlid_to_res_id
+        hours = sum(self.mapped("billed_duration")) / 60.0
+        if hours and float_is_zero(
+            float_round(hours, qty_digits) - hours, precision_digits=6
+        ):
+            price = float_round(amount / hours, price_digits)
+            # Exactly (not just to the cent): a true hourly price.
+            if float_is_zero(price * hours - amount, precision_digits=6):
+                return {
+                    "quantity": hours,
+                    "price_unit": price,
+                    "product_uom_id": xmlid_to_id("uom.product_uom_hour"),
+                }
+        unit = xmlid_to_id("uom.product_uom_unit")
+        price = float_round(amount / len(self), price_digits)
+        if float_is_zero(price * len(self) - amount, precision_digits=6):
+            return {"quantity": len(self), "price_unit": price, "product_uom_id": unit}
+        return {"quantity": 1.0, "price_unit": amount, "product_uom_id": unit}
+
     def _get_invoice_line_detail(self):
-        """Date, consultant, actual and billed minutes of one session."""
+        """Date (in the company's time zone, named: the customer reads no
+        screen), consultant, actual and billed minutes of one session."""
         self.ensure_one()
         start = self.company_id._helpdesk_local_datetime(self.date_start)
+        zone = pytz.utc.localize(self.date_start).astimezone(
+            pytz.timezone(self.company_id._helpdesk_tz())
+        )
         return self.env._(
             "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
-            date=start.strftime("%Y-%m-%d %H:%M"),
+            date=f"{start:%Y-%m-%d %H:%M} {zone:%Z}",
             consultant=self.user_id.name,
             total=self.total_duration,
             billed=self.billed_duration,
@@ -293,6 +355,9 @@ class HelpdeskSession(models.Model):
         the invoice and the credit note are kept."""
         mode = credit_note.company_id.helpdesk_credit_note_mode
         for invoice, sessions in self.grouped("invoice_id").items():
+            note = Markup(self.env._("credits %(invoice)s")) % {
+                "invoice": invoice._get_html_link()
+            }
             if mode == "rebill":
                 sessions._change_state(
                     "rated",
@@ -301,9 +366,16 @@ class HelpdeskSession(models.Model):
                         "invoice_line_id": False,
                         "credited_invoice_id": invoice.id,
                     },
+                    document=credit_note,
+                    note=note,
                 )
             else:
-                sessions._change_state("credited", {"credit_note_id": credit_note.id})
+                sessions._change_state(
+                    "credited",
+                    {"credit_note_id": credit_note.id},
+                    document=credit_note,
+                    note=note,
+                )
 
     def _check_credit_note_undo(self, credit_note, invoice_line):
         """Refuse, writing nothing, unless the sessions of ``self``, credited
@@ -359,7 +431,18 @@ class HelpdeskSession(models.Model):
         ``self`` are invoiced again on ``invoice_line``, the line it had
         reversed (checked by ``_check_credit_note_undo``)."""
         credited = self.filtered(lambda s: s.state == "credited")
-        credited._change_state("invoiced", {"credit_note_id": False})
+        note = (
+            Markup(self.env._("credit note %(credit_note)s undone"))
+            % {"credit_note": self[:1].credit_note_id._get_html_link()}
+            if self[:1].credit_note_id
+            else None
+        )
+        credited._change_state(
+            "invoiced",
+            {"credit_note_id": False},
+            document=invoice_line.move_id,
+            note=note,
+        )
         (self - credited)._change_state(
             "invoiced",
             {
@@ -367,4 +450,6 @@ class HelpdeskSession(models.Model):
                 "credit_note_id": False,
                 "credited_invoice_id": False,
             },
+            document=invoice_line.move_id,
+            note=note,
         )

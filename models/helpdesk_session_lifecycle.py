@@ -88,7 +88,7 @@ class HelpdeskSession(models.Model):
         required=True,
         index=True,
         copy=False,
-        tracking=True,
+        # Not tracked: the history is logged per batch (helpdesk_session_history.py).
     )
 
     # ------------------------------------------------------------------
@@ -125,10 +125,14 @@ class HelpdeskSession(models.Model):
                 )
             )
 
-    def _change_state(self, target, vals=None):
+    def _change_state(self, target, vals=None, document=None, note=None, log=True):
         """The one writer of ``state``: move ``self`` to ``target`` (checked
-        against SESSION_TRANSITIONS) with the transition's other values."""
+        against SESSION_TRANSITIONS) with the transition's other values, and
+        log it in the sessions' history (unless ``log`` is False: the caller
+        logs the whole batch at once) with ``document`` and ``note``."""
         self._check_transition(target)
+        if log:
+            self._log_state_change(target, document=document, note=note)
         self.sudo()._ledger_writer().write({**(vals or {}), "state": target})
 
     def _check_ledger_write(self, vals):

@@ -167,10 +167,13 @@ class HelpdeskSession(models.Model):
         for session_id, vals in sorted(ratings.items()):
             key = json.dumps(vals, sort_keys=True, default=str)
             groups.setdefault(key, (vals, []))[1].append(session_id)
+        # One history batch for all the groups.
+        sessions._log_state_change("rated")
         for vals, session_ids in groups.values():
             sessions.browse(session_ids)._change_state(
                 "rated",
                 {**vals, "rated_date": now, "rated_user_id": self.env.uid},
+                log=False,
             )
         sessions._update_subscription_consumption(
             {sid: vals["prepaid_minutes"] for sid, vals in ratings.items()}
@@ -211,11 +214,13 @@ class HelpdeskSession(models.Model):
         )._lock_for_consumption()
         given_back = {session.id: -session.prepaid_minutes for session in sessions}
         sessions._update_subscription_consumption(given_back)
-        sessions._change_state("draft", self._prepare_unrate_vals())
+        sessions._change_state(
+            "draft",
+            self._prepare_unrate_vals(),
+            note=self.env._("unrated: %(reason)s", reason=reason),
+        )
         # Back to draft, they are classified again with today's rules.
         sessions._apply_scope_rules()
-        for session in sessions:
-            session.message_post(body=self.env._("Unrated: %(reason)s", reason=reason))
         return True
 
     @api.model

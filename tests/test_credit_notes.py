@@ -149,7 +149,7 @@ class TestCreditNoteMatchesLines(CreditNoteCase):
         credit_note = self._reverse(self.invoice, keep=self.s1 | self.s2)
         credit_note.invoice_line_ids.filtered(
             lambda line: line.helpdesk_reversed_line_id == self.s2.invoice_line_id
-        ).price_unit = 90.0  # half of s2
+        ).quantity = 1.0  # half of s2 (2 hours at 90.00)
         self._post(credit_note)
         self.assertEqual(self.s1.state, "rated")
         self.assertEqual(self.s2.state, "invoiced")

@@ -191,10 +191,10 @@ class TestSessionInvoicing(InvoicingCase):
         self.assertIn("HSB printer", lines[0])
         self.assertEqual(lines[1], "2 sessions: 70 min, billed 120 min")
         self.assertRegex(
-            lines[2], r"^- \d{4}-\d\d-\d\d 09:00, .*: 50 min, billed 60 min$"
+            lines[2], r"^- \d{4}-\d\d-\d\d 09:00 UTC, .*: 50 min, billed 60 min$"
         )
         self.assertRegex(
-            lines[3], r"^- \d{4}-\d\d-\d\d 11:00, .*: 20 min, billed 60 min$"
+            lines[3], r"^- \d{4}-\d\d-\d\d 11:00 UTC, .*: 20 min, billed 60 min$"
         )
         self.assertEqual(len(lines), 4)
         # One creation note per invoice, logged in one batch.
@@ -319,7 +319,7 @@ class TestSessionInvoicing(InvoicingCase):
         session = self._rated(self.ticket_a, 9, 50)
         invoice = self._invoice(session, post=True)
         credit_note = invoice._reverse_moves()
-        credit_note.invoice_line_ids.price_unit = 10
+        credit_note.invoice_line_ids.write({"quantity": 1.0, "price_unit": 10})
         credit_note.action_post()
         self.assertEqual(session.state, "invoiced")
         self.assertFalse(session.credit_note_id)
@@ -367,7 +367,9 @@ class TestSessionInvoicing(InvoicingCase):
         )
         wizard.post = True
         result = wizard.save().action_create_invoices()
-        invoice = self.env["account.move"].browse(result["res_id"])
+        # A notification saying what was done, then the invoice.
+        self.assertEqual(result["tag"], "display_notification")
+        invoice = self.env["account.move"].browse(result["params"]["next"]["res_id"])
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(session.invoice_id, invoice)
 

@@ -71,7 +71,7 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
         large = self._assert_queries_do_not_grow("session")
         self.assertEqual(len(large.invoice_line_id), 50)
         for session in large:
-            self.assertEqual(session.invoice_line_id.price_unit, session.cost)
+            self.assertEqual(session.invoice_line_id.price_subtotal, session.cost)
             self.assertIn(session.ticket_id.name, session.invoice_line_id.name)
 
     def test_queries_do_not_grow_without_profile_distribution(self):
@@ -86,7 +86,7 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
         large = self._assert_queries_do_not_grow("ticket")
         line = large.invoice_line_id
         self.assertEqual(len(line), 1)
-        self.assertEqual(line.price_unit, sum(large.mapped("cost")))
+        self.assertEqual(line.price_subtotal, sum(large.mapped("cost")))
         # The ticket, the summary, then one line per session.
         self.assertEqual(len(line.name.splitlines()), 2 + 50)
 

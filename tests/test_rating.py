@@ -281,7 +281,10 @@ class TestRatingWizard(RatingCase):
         wizard = form.save()
         self.assertEqual(len(wizard.session_ids), 5)
         action = wizard.action_rate_all()
-        self.assertEqual(action["res_id"], wizard.id, "the screen again")
+        # A notification saying what was done, then the screen again.
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["message"], "2 session(s) rated.")
+        self.assertEqual(action["params"]["next"]["res_id"], wizard.id)
         self.assertEqual((good | prepaid).mapped("state"), ["rated", "rated"])
         self.assertEqual((timed | orphan | unprofiled).mapped("state"), ["draft"] * 3)
         lines = wizard.rating_message.splitlines()

@@ -29,6 +29,10 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
 
     def action_create_invoices(self):
         self.ensure_one()
-        return self.session_ids.action_create_invoices(
+        action = self.session_ids.action_create_invoices(
             post=self.post, grouping=self.grouping
+        )
+        invoices = self.session_ids.invoice_id
+        return self.env["helpdesk.session.rating.wizard"]._notify_done(
+            self.session_ids._describe_invoicing(invoices), "success", action
         )

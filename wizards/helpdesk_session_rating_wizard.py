@@ -67,6 +67,9 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     to_rate_hours = fields.Float(compute="_compute_totals", digits=(16, 2))
     to_rate_cost = fields.Monetary(compute="_compute_totals")
     unratable_count = fields.Integer(compute="_compute_totals")
+    # What the buttons still have to do (hidden at 0).
+    to_rate_count = fields.Integer(compute="_compute_totals")
+    invoiceable_count = fields.Integer(compute="_compute_totals")
     subscription_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
         compute="_compute_totals",
@@ -144,6 +147,10 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
             wizard.to_rate_hours = sum(drafts.mapped("total_duration")) / 60.0
             wizard.to_rate_cost = sum(drafts.mapped("preview_cost"))
             wizard.unratable_count = len(drafts.filtered("rating_issue"))
+            wizard.to_rate_count = len(drafts)
+            wizard.invoiceable_count = len(
+                rated.filtered_domain(rated._get_invoiceable_domain())
+            )
             subscription = Profile
             if wizard.partner_id:
                 profile = Profile.sudo()._profiles_for(
@@ -178,18 +185,25 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         rated = drafts.filtered(lambda s: s not in skipped)
         rated.action_rate()
         self.rating_message = self._describe_rating(rated, skipped)
-        return self._reopen()
+        return self._notify_done(
+            self.rating_message.splitlines()[0],
+            "warning" if skipped else "success",
+            self._reopen(),
+        )
 
     def action_create_invoices(self):
         """Invoice the rated sessions shown (options in a dialog)."""
         self.ensure_one()
+        invoiceable = self.session_ids.filtered_domain(
+            self.session_ids._get_invoiceable_domain()
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Create invoices"),
             "res_model": "helpdesk.session.invoice.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {"default_session_ids": self.session_ids.ids},
+            "context": {"default_session_ids": invoiceable.ids},
         }
 
     def action_refresh(self):
@@ -239,6 +253,20 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
                     )
                 )
         return "\n".join(lines)
+
+    @api.model
+    def _notify_done(self, message, kind, next_action):
+        """A notification saying what a button did, then ``next_action``."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": kind,
+                "sticky": False,
+                "next": next_action,
+            },
+        }
 
     def _reopen(self):
         return {
