@@ -258,7 +258,7 @@ class TestDocumentLanguages(CustomerDocumentsCase):
         ANNEX_TITLE,
         "Worked",
         "Included or billable, and why",
-        "Subtotal",
+        # Not "Subtotal": the same word in Spanish.
         "How to read this list",
         "Not covered by your contract",
         "Covered by your contract: ",
@@ -392,20 +392,29 @@ class TestDocumentLanguages(CustomerDocumentsCase):
         a billing manager working in English."""
 
         def translate(xmlid, source, french):
-            view = self.env.ref(xmlid).with_context(lang="fr_FR")
-            arch = view.arch_db
-            self.assertIn(source, arch)
-            view.arch_db = arch.replace(source, french)
+            # Whatever the French term holds now, it becomes the English one
+            # with ``source`` replaced.
+            view = self.env.ref(xmlid)
+            terms = [
+                term["source"]
+                for term in view.get_field_translations("arch_db", ["fr_FR"])[0]
+                if source in term["source"]
+            ]
+            self.assertTrue(terms, f"{source} is a term of {xmlid}")
+            view.update_field_translations(
+                "arch_db",
+                {"fr_FR": {term: term.replace(source, french) for term in terms}},
+            )
 
         translate(
             "helpdesk_session_billing.report_support_statement_header",
-            "<strong>Period:</strong>",
-            "<strong>Période (fr) :</strong>",
+            "Period:",
+            "Période (fr) :",
         )
         translate(
             "helpdesk_session_billing.invoice_session_annex",
-            ">Subtotal<",
-            ">Sous-total (fr)<",
+            "Subtotal",
+            "Sous-total (fr)",
         )
         self.env.ref("helpdesk_session_billing.mail_template_low_balance").with_context(
             lang="fr_FR"
