@@ -144,8 +144,8 @@ class ResPartner(models.Model):
         back, expired or carried out; closing = opening + the period's
         movements, the history's running balance at the period's end (today:
         the subscription's remaining hours). Movements count on the company's
-        day they happened. Three queries whatever the number of
-        subscriptions."""
+        day they happened. Four queries (two grouped sums, the period's blocks
+        and their expiry dates) whatever the number of subscriptions."""
         Move = self.env["helpdesk.contract.balance.move"]
         balances = {}
         if not subscriptions:
