@@ -3,8 +3,9 @@
 This file owns the statement's figures: for each customer, the sessions rated
 in a period (days of the company's time zone), their totals, how many of the
 period's sessions are still to rate and, for each subscription, its balance at
-the start of the period, what the period consumed and recharged, and its
-balance at the end. The PDF (printed from the rating screen), the rating screen
+the start of the period, the blocks of hours the period brought, what it
+consumed, gave back and let expire, and its balance at the end, all read from
+the balance history. The PDF (printed from the rating screen), the rating screen
 and a portal page all read them here and only display them.
 """
 
@@ -13,6 +14,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+
+from .helpdesk_contract_balance_move import MOVE_TYPES
+from .helpdesk_contract_block import BLOCK_KINDS
 
 
 class ResPartner(models.Model):
@@ -132,86 +136,68 @@ class ResPartner(models.Model):
     def _get_support_statement_balances(
         self, subscriptions, date_from, date_to, company
     ):
-        """{subscription id: balance figures over the period} in hours:
-        start = prepaid (unless the pack starts in the period: then it is
-        bought in it) + recharged before the period - consumed by sessions
-        rated before it; end = start + bought + recharged - consumed in the
-        period; the period's recharges (renewals) are listed.
-        Sessions count on the company's day they started; recharges on their
-        date. Four grouped queries whatever the number of subscriptions."""
-        Session = self.env["helpdesk.session"]
-        Recharge = self.env["helpdesk.contract.recharge"]
-        rated = Domain("profile_id", "in", subscriptions.ids) & Domain(
-            "state", "in", ["rated", "invoiced"]
-        )
-        recharges = Domain("profile_id", "in", subscriptions.ids)
-        before = Domain.FALSE
-        if date_from:
-            before = company._helpdesk_period_domain(
-                None, date_from - timedelta(days=1)
-            )
-        during = company._helpdesk_period_domain(date_from, date_to)
-        recharged_before_domain = (
-            Domain("date", "<", date_from) if date_from else Domain.FALSE
-        )
-        recharged_during_domain = Domain.TRUE
-        if date_from:
-            recharged_during_domain &= Domain("date", ">=", date_from)
-        if date_to:
-            recharged_during_domain &= Domain("date", "<=", date_to)
-
-        def minutes(domain):
-            if not subscriptions or domain.is_false():
-                return {}
-            return dict(
-                Session._read_group(
-                    rated & domain, ["profile_id"], ["prepaid_minutes:sum"]
-                )
-            )
-
-        def hours(domain):
-            if not subscriptions or domain.is_false():
-                return {}
-            return dict(
-                Recharge._read_group(recharges & domain, ["profile_id"], ["hours:sum"])
-            )
-
-        consumed_before = minutes(before)
-        consumed_during = minutes(during)
-        recharged_before = hours(recharged_before_domain)
-        recharged_during = hours(recharged_during_domain)
-        renewals = defaultdict(list)
-        if subscriptions:
-            for recharge in Recharge.search(
-                recharges & recharged_during_domain, order="date, id"
-            ):
-                renewals[recharge.profile_id.id].append(recharge)
+        """{subscription id: balance figures over the period} in hours, read
+        from the balance history (``helpdesk.contract.balance.move``), the one
+        record of a subscription's hours: opening = its movements before the
+        period; the period's blocks (bought, renewed, topped up, carried over)
+        listed with their date, kind, hours and expiry; what it consumed, gave
+        back, expired or carried out; closing = opening + the period's
+        movements, the history's running balance at the period's end (today:
+        the subscription's remaining hours). Movements count on the company's
+        day they happened. Four queries (two grouped sums, the period's blocks
+        and their expiry dates) whatever the number of subscriptions."""
+        Move = self.env["helpdesk.contract.balance.move"]
         balances = {}
+        if not subscriptions:
+            return balances
+        ledger = Domain("profile_id", "in", subscriptions.ids)
+        during = ledger & company._helpdesk_period_domain(
+            date_from, date_to, fname="date"
+        )
+        opening = {}
+        if date_from:
+            before = ledger & company._helpdesk_period_domain(
+                None, date_from - timedelta(days=1), fname="date"
+            )
+            opening = dict(Move._read_group(before, ["profile_id"], ["hours:sum"]))
+        moved = defaultdict(float)
+        for profile, move_type, hours in Move._read_group(
+            during, ["profile_id", "move_type"], ["hours:sum"]
+        ):
+            moved[profile.id, move_type] = hours
+        kinds = dict(BLOCK_KINDS)
+        blocks = defaultdict(list)
+        block_moves = Move.search(
+            during & Domain("move_type", "in", list(kinds)), order="date, id"
+        )
+        for move in block_moves:
+            local = company._helpdesk_local_datetime(move.date)
+            blocks[move.profile_id.id].append(
+                {
+                    "date": local.date() if local else False,
+                    "kind": move.move_type,
+                    "hours": move.hours,
+                    "date_expiry": move.block_id.date_expiry,
+                }
+            )
         for subscription in subscriptions:
-            # A pack starting in the period is bought in it: not in the
-            # opening balance.
-            bought_in_period = bool(
-                date_from
-                and subscription.date_start
-                and subscription.date_start >= date_from
-            )
-            bought = subscription.prepaid_hours if bought_in_period else 0.0
-            start = (
-                subscription.prepaid_hours
-                - bought
-                + recharged_before.get(subscription, 0.0)
-                - consumed_before.get(subscription, 0) / 60.0
-            )
-            consumed = consumed_during.get(subscription, 0) / 60.0
-            recharged = recharged_during.get(subscription, 0.0)
-            balances[subscription.id] = {
+            key = subscription.id
+            start = opening.get(subscription, 0.0)
+            period = {
+                move_type: moved.get((key, move_type), 0.0)
+                for move_type, _label in MOVE_TYPES
+            }
+            balances[key] = {
                 "subscription": subscription,
                 "start_hours": start,
-                "bought_hours": bought,
-                "bought_date": subscription.date_start if bought_in_period else False,
-                "consumed_hours": consumed,
-                "recharged_hours": recharged,
-                "recharges": renewals[subscription.id],
-                "end_hours": start + bought + recharged - consumed,
+                "blocks": blocks[key],
+                "bought_hours": sum(period[kind] for kind in kinds),
+                # Taken from the balance: shown as positive hours.
+                "consumed_hours": -period["consumed"],
+                "given_back_hours": period["given_back"],
+                "expired_hours": -period["expired"],
+                "carried_out_hours": -period["carried_out"],
+                # A settled overdraft moves hours between rows: net zero.
+                "end_hours": start + sum(period.values()),
             }
         return balances

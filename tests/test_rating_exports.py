@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 import openpyxl
 
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
-from .common import RatingCase
+from .common import RatingCase, backdate_blocks
 
 STATEMENT = "helpdesk_session_billing.action_report_support_statement"
 
@@ -44,9 +44,20 @@ class TestRatingExports(RatingCase):
         )
         cls.pack_1 = cls._session(cls._at(10), 50, ticket=cls.pack_ticket)
         cls.pack_2 = cls._session(cls._at(14), 20, ticket=cls.pack_ticket)
-        (cls.ppu_1 | cls.ppu_2 | cls.pack_before | cls.pack_1 | cls.pack_2).with_user(
-            cls.billing_manager
-        ).action_rate()
+        # The balance history dates a consumption when it is rated and a
+        # block when it is created: rated in February and in March, the pack
+        # sold on January 1st and each recharge on its date.
+        with freeze_time("2025-02-20 18:00:00"):
+            cls.pack_before.with_user(cls.billing_manager).action_rate()
+        with freeze_time("2025-03-10 18:00:00"):
+            (cls.ppu_1 | cls.ppu_2 | cls.pack_1 | cls.pack_2).with_user(
+                cls.billing_manager
+            ).action_rate()
+        blocks = cls.pack.block_ids
+        backdate_blocks(
+            cls.env, blocks.filtered(lambda b: b.kind == "pack"), "2025-01-01"
+        )
+        backdate_blocks(cls.env, blocks.filtered(lambda b: b.kind == "recharge"))
         # Left to rate: 10 min -> 15 billed, 25.00 in the preview.
         cls.draft = cls._session(cls._at(16), 10, ticket=cls.ticket_2)
 
@@ -291,7 +302,11 @@ class TestRatingExports(RatingCase):
         # 10 prepaid + 2 recharged in February - 1 consumed in February.
         self.assertAlmostEqual(balance["start_hours"], 11)
         self.assertAlmostEqual(balance["consumed_hours"], 1.5)
-        self.assertAlmostEqual(balance["recharged_hours"], 5)
+        self.assertEqual(
+            [(b["kind"], b["hours"], b["date"]) for b in balance["blocks"]],
+            [("recharge", 5.0, date(2025, 3, 5))],
+        )
+        self.assertAlmostEqual(balance["bought_hours"], 5)
         self.assertAlmostEqual(balance["end_hours"], 14.5)
         # The end of March is today's balance: nothing happened since.
         self.assertAlmostEqual(balance["end_hours"], self.pack.remaining_hours)
