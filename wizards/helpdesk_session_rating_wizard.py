@@ -269,11 +269,15 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         }
 
     def _reopen(self):
+        # ``views`` too: as the next action of a notification, the web client
+        # runs this dict as is (the server fills it in only for the action a
+        # button returns).
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "current",
             "name": self.env._("Rate sessions"),
         }
