@@ -287,9 +287,9 @@ def main(conf, db_name, sessions_arg=None, customers_arg=None):
     registry = Registry(db_name)
     sizes = [
         int(size)
-        for size in (
-            sessions_arg or os.environ.get("BENCH_SESSIONS") or "10000"
-        ).split(",")
+        for size in (sessions_arg or os.environ.get("BENCH_SESSIONS") or "10000").split(
+            ","
+        )
     ]
     timed = []
     for size in sizes:
