@@ -114,3 +114,22 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             cr1.commit()
             self.assertFalse(self._chunks(cr2)._acquire())
         self._assert_rated_once()
+
+    def test_a_crash_halfway_is_resumed_by_the_next_run(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            chunk = self._chunks(cr1)._acquire()
+            chunk._run()
+            self.assertEqual(chunk.state, "done")
+            # The worker dies before committing: nothing of it is left...
+            cr1.rollback()
+            self.assertEqual(
+                set(
+                    self._env(cr2)["helpdesk.session"]
+                    .browse(self.ids["sessions"])
+                    .mapped("state")
+                ),
+                {"draft"},
+            )
+            # ... and the next run of the job does the chunk.
+            self._chunks(cr2)._cron_run_chunks()
+        self._assert_rated_once()
