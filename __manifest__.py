@@ -31,6 +31,7 @@
         "views/res_config_settings_views.xml",
         "views/helpdesk_contract_block_views.xml",
         "views/helpdesk_contract_balance_move_views.xml",
+        "views/helpdesk_billing_batch_views.xml",
         "wizards/helpdesk_contract_recharge_wizard_views.xml",
         "wizards/helpdesk_session_unrate_wizard_views.xml",
         "wizards/helpdesk_session_rating_wizard_views.xml",

@@ -1,5 +1,6 @@
 from . import helpdesk_scope_source_mixin
 from . import res_company
+from . import res_company_billing_batch
 from . import res_config_settings
 from . import res_company_support_hours
 from . import resource_calendar
@@ -45,3 +46,5 @@ from . import account_move
 from . import account_move_session_annex
 from . import account_move_line
 from . import account_analytic_distribution_model
+from . import helpdesk_billing_batch
+from . import helpdesk_billing_batch_chunk

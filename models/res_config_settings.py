@@ -59,3 +59,6 @@ class ResConfigSettings(models.TransientModel):
         domain="[('company_id', 'in', [company_id, False]), "
         "('flexible_hours', '=', False)]",
     )
+    helpdesk_batch_threshold = fields.Integer(
+        related="company_id.helpdesk_batch_threshold", readonly=False
+    )

@@ -34,3 +34,5 @@ from . import test_block_renewal
 from . import test_block_job_queries
 from . import test_block_topup
 from . import test_block_concurrency
+from . import test_billing_batch
+from . import test_billing_batch_concurrency

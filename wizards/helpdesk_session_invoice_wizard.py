@@ -29,6 +29,13 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
 
     def action_create_invoices(self):
         self.ensure_one()
+        if self.env.company._helpdesk_runs_in_background(self.session_ids):
+            # More sessions than Settings' threshold: a background batch.
+            self.session_ids._check_rating_rights()
+            batch = self.env["helpdesk.billing.batch"]._create_for_sessions(
+                "invoice", self.session_ids, grouping=self.grouping, post=self.post
+            )
+            return batch._notify_queued()
         action = self.session_ids.action_create_invoices(
             post=self.post, grouping=self.grouping
         )

@@ -181,6 +181,13 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         and are listed in ``rating_message`` with why."""
         self.ensure_one()
         drafts = self.session_ids.filtered(lambda s: s.state == "draft")
+        if self.company_id._helpdesk_runs_in_background(drafts):
+            # More sessions than Settings' threshold: a background batch.
+            drafts._check_rating_rights()
+            batch = self.env["helpdesk.billing.batch"]._create_for_sessions(
+                "rate", drafts
+            )
+            return batch._notify_queued()
         skipped = drafts._get_rating_blockers()
         rated = drafts.filtered(lambda s: s not in skipped)
         rated.action_rate()

@@ -1,0 +1,236 @@
+"""A month-end job run in the background: "Rate all" or "Create invoices"
+over more sessions than the company's threshold, cut into one chunk per
+customer (helpdesk_billing_batch_chunk.py runs them)."""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+BATCH_OPERATIONS = [("rate", "Rate"), ("invoice", "Create invoices")]
+
+
+class HelpdeskBillingBatch(models.Model):
+    _name = "helpdesk.billing.batch"
+    _description = "Support billing batch"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    operation = fields.Selection(
+        selection=BATCH_OPERATIONS, required=True, readonly=True
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Started by",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    grouping = fields.Char(
+        readonly=True, help="Invoice lines grouping of a Create invoices batch."
+    )
+    post = fields.Boolean(
+        string="Post the invoices", readonly=True, help="Create invoices batch."
+    )
+    chunk_ids = fields.One2many(
+        comodel_name="helpdesk.billing.batch.chunk",
+        inverse_name="batch_id",
+        string="Customers",
+        readonly=True,
+    )
+    state = fields.Selection(
+        selection=[
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Partially failed"),
+            ("failed", "Failed"),
+        ],
+        compute="_compute_counts",
+        store=True,
+        tracking=True,
+    )
+    session_count = fields.Integer(compute="_compute_counts", store=True)
+    chunk_count = fields.Integer(
+        string="Customers to do", compute="_compute_counts", store=True
+    )
+    done_count = fields.Integer(
+        string="Customers done", compute="_compute_counts", store=True
+    )
+    failed_count = fields.Integer(
+        string="Customers failed", compute="_compute_counts", store=True
+    )
+    done_session_count = fields.Integer(
+        string="Sessions done", compute="_compute_counts", store=True
+    )
+    summary = fields.Text(
+        readonly=True, help="What the batch did, written when it ends."
+    )
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends("operation")
+    def _compute_display_name(self):
+        operations = dict(self._fields["operation"]._description_selection(self.env))
+        for batch in self:
+            batch.display_name = self.env._(
+                "%(operation)s #%(id)s",
+                operation=operations.get(batch.operation, ""),
+                id=batch.id,
+            )
+
+    @api.depends("chunk_ids.state", "chunk_ids.session_count")
+    def _compute_counts(self):
+        for batch in self:
+            chunks = batch.chunk_ids
+            done = chunks.filtered(lambda c: c.state == "done")
+            failed = chunks.filtered(lambda c: c.state == "failed")
+            batch.chunk_count = len(chunks)
+            batch.done_count = len(done)
+            batch.failed_count = len(failed)
+            batch.session_count = sum(chunks.mapped("session_count"))
+            batch.done_session_count = sum(done.mapped("session_count"))
+            if len(done) + len(failed) < len(chunks):
+                batch.state = "running" if done or failed else "queued"
+            elif not failed:
+                batch.state = "done"
+            else:
+                batch.state = "partial" if done else "failed"
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model
+    def _create_for_sessions(self, operation, sessions, **vals):
+        """A batch doing ``operation`` on ``sessions``, one chunk per
+        customer and company (a customer's sessions land together), its
+        job triggered now."""
+        if not sessions:
+            raise UserError(self.env._("There are no sessions to process."))
+        groups = sessions.sorted(lambda s: (s.date_start, s.id)).grouped(
+            lambda s: (s.partner_id, s.company_id)
+        )
+        batch = self.create(
+            {
+                "operation": operation,
+                "company_id": self.env.company.id,
+                "user_id": self.env.uid,
+                **vals,
+                "chunk_ids": [
+                    Command.create(
+                        {
+                            "partner_id": partner.id,
+                            "company_id": company.id,
+                            "session_ids": [Command.set(group.ids)],
+                        }
+                    )
+                    for (partner, company), group in sorted(
+                        groups.items(), key=lambda item: (item[0][0].id, item[0][1].id)
+                    )
+                ],
+            }
+        )
+        batch.chunk_ids._enqueue()
+        return batch
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_retry_failed(self):
+        """Run the failed customers again (after fixing their cause)."""
+        failed = self.chunk_ids.filtered(lambda c: c.state == "failed")
+        if not failed:
+            raise UserError(self.env._("No customer of this batch failed."))
+        failed.sudo().write({"state": "pending", "error": False})
+        self.sudo().summary = False
+        failed._enqueue()
+        return True
+
+    def _get_open_action(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "name": self.display_name,
+        }
+
+    def _notify_queued(self):
+        """What the button says when it hands its work to a batch."""
+        self.ensure_one()
+        return self.env["helpdesk.session.rating.wizard"]._notify_done(
+            self.env._(
+                "%(count)s sessions of %(customers)s customer(s) are processed in "
+                "the background by %(batch)s; you will be notified when it ends.",
+                count=self.session_count,
+                customers=self.chunk_count,
+                batch=self.display_name,
+            ),
+            "info",
+            self._get_open_action(),
+        )
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _finish_if_complete(self):
+        """Batches whose chunks are all done or failed: write what they did,
+        post it in the chatter and notify the user who started them."""
+        for batch in self.filtered(
+            lambda b: b.state in ("done", "partial", "failed") and not b.summary
+        ):
+            batch.summary = batch._describe()
+            batch.message_post(
+                body=batch.summary,
+                partner_ids=batch.user_id.partner_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            batch.user_id.partner_id._bus_send(
+                "simple_notification",
+                {
+                    "title": batch.display_name,
+                    "message": batch.summary.splitlines()[0],
+                    "type": "success" if batch.state == "done" else "warning",
+                },
+            )
+
+    def _describe(self):
+        """The figures of the foreground buttons, over the sessions of the
+        customers done, then the customers that failed and why."""
+        self.ensure_one()
+        done = self.chunk_ids.filtered(lambda c: c.state == "done")
+        sessions = done.session_ids.with_company(self.company_id)
+        if self.operation == "rate":
+            drafts = sessions.filtered(lambda s: s.state == "draft")
+            lines = [
+                self.env["helpdesk.session.rating.wizard"]._describe_rating(
+                    sessions - drafts, drafts._get_rating_blockers()
+                )
+            ]
+        else:
+            lines = [sessions._describe_invoicing(sessions.invoice_id)]
+        failed = self.chunk_ids.filtered(lambda c: c.state == "failed")
+        if failed:
+            lines.append(self.env._("%(count)s customer(s) failed:", count=len(failed)))
+            lines += [
+                self.env._(
+                    "- %(customer)s: %(error)s",
+                    customer=chunk.partner_id.display_name,
+                    error=chunk.error,
+                )
+                for chunk in failed
+            ]
+        return "\n".join(lines)

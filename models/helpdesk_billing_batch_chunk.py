@@ -1,0 +1,190 @@
+"""The chunks of a billing batch, one per customer, and the engine running
+them: each chunk is one transaction (all of the customer's sessions land, or
+none), taken under a row lock so that two workers never run it twice; a
+chunk done is never run again; a failing customer is recorded with its error
+and the others go on.
+
+By default Odoo's scheduled action ``ir_cron_billing_batch`` runs the
+pending chunks, committing after each (``ir.cron._commit_progress``), so a
+crash or a restart resumes with the chunks not done. Where the OCA
+``queue_job`` module is installed, each chunk is a job of its own on the
+channel ``root.helpdesk_billing`` instead (not a dependency of this module).
+"""
+
+import logging
+
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+QUEUE_JOB_CHANNEL = "root.helpdesk_billing"
+
+
+class HelpdeskBillingBatchChunk(models.Model):
+    _name = "helpdesk.billing.batch.chunk"
+    _description = "Support billing batch: one customer"
+    _order = "batch_id, id"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+    batch_id = fields.Many2one(
+        comodel_name="helpdesk.billing.batch",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, readonly=True
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Customer", readonly=True
+    )
+    session_ids = fields.Many2many(
+        comodel_name="helpdesk.session",
+        relation="helpdesk_billing_batch_chunk_session_rel",
+        column1="chunk_id",
+        column2="session_id",
+        string="Sessions",
+        readonly=True,
+    )
+    session_count = fields.Integer(compute="_compute_session_count", store=True)
+    state = fields.Selection(
+        selection=[("pending", "To do"), ("done", "Done"), ("failed", "Failed")],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    error = fields.Text(readonly=True)
+    result = fields.Text(readonly=True, help="What the chunk did.")
+    date_done = fields.Datetime(string="Ended on", readonly=True)
+
+    # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends("session_ids")
+    def _compute_session_count(self):
+        for chunk in self:
+            chunk.session_count = len(chunk.session_ids)
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+    def _enqueue(self):
+        """Have the pending chunks of ``self`` run: a queue job each where
+        queue_job is installed, else the scheduled action, triggered now."""
+        if self._queue_job_installed():
+            for chunk in self:
+                chunk.with_delay(
+                    channel=QUEUE_JOB_CHANNEL,
+                    identity_key=f"helpdesk_billing_chunk_{chunk.id}_{chunk.attempts}",
+                    description=self.env._(
+                        "%(batch)s: %(customer)s",
+                        batch=chunk.batch_id.display_name,
+                        customer=chunk.partner_id.display_name,
+                    ),
+                )._job_run_chunk()
+            return
+        self.env.ref("helpdesk_session_billing.ir_cron_billing_batch")._trigger()
+
+    @api.model
+    def _queue_job_installed(self):
+        return "queue_job" in self.env.registry._init_modules
+
+    @api.model
+    def _cron_run_chunks(self):
+        """The scheduled action: run the pending chunks one by one, each
+        committed with its progress; when the cron's time is up, Odoo runs it
+        again for the chunks left."""
+        IrCron = self.env["ir.cron"]
+        IrCron._commit_progress(
+            remaining=self.search_count([("state", "=", "pending")])
+        )
+        while chunk := self._acquire():
+            chunk._run()
+            if not IrCron._commit_progress(1):
+                break
+
+    def _job_run_chunk(self):
+        """The queue job of one chunk (does nothing once it is done)."""
+        self.ensure_one()
+        chunk = self._acquire(self.id)
+        if chunk:
+            chunk._run()
+        return chunk.result if chunk else "already done or taken"
+
+    @api.model
+    def _acquire(self, chunk_id=None):
+        """A pending chunk (``chunk_id`` or the oldest), row-locked for this
+        transaction; none when every pending one is taken by another worker.
+        A chunk another worker ended after this transaction began raises a
+        serialization failure here: this transaction then starts again."""
+        query = SQL(
+            "SELECT id FROM helpdesk_billing_batch_chunk WHERE state = 'pending' %s "
+            "ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
+            SQL("AND id = %s", chunk_id) if chunk_id else SQL(),
+        )
+        for _attempt in range(3):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(query)
+                    row = self.env.cr.fetchone()
+            except (SerializationFailure, LockNotAvailable):
+                # A fresh snapshot sees the chunk done (or still pending).
+                self.env.cr.rollback()
+                continue
+            # Read the chunk as it is now, not as this transaction cached it.
+            chunk = self.browse(row[0] if row else ())
+            chunk.invalidate_recordset()
+            return chunk
+        return self.browse()
+
+    def _run(self):
+        """Run the (locked, pending) chunk: its work in a savepoint, then its
+        state; a failure rolls its work back and records why."""
+        self.ensure_one()
+        # The bookkeeping is the engine's (managers only read chunks).
+        chunk = self.sudo()
+        vals = {"attempts": chunk.attempts + 1, "date_done": fields.Datetime.now()}
+        try:
+            with self.env.cr.savepoint():
+                vals["result"] = chunk._run_operation()
+        except Exception as error:
+            _logger.info("Billing batch chunk %s failed: %s", chunk.id, error)
+            vals.update(state="failed", error=str(error))
+        else:
+            vals.update(state="done", error=False)
+        chunk.write(vals)
+        chunk.batch_id._finish_if_complete()
+
+    def _run_operation(self):
+        """What the foreground button does, for the customer's sessions, as
+        the user who started the batch; returns what it did."""
+        batch = self.batch_id
+        user = batch.user_id
+        sessions = self.session_ids.with_user(user).with_context(
+            allowed_company_ids=self.company_id.ids
+        )
+        if batch.operation == "rate":
+            drafts = sessions.filtered(lambda s: s.state == "draft")
+            skipped = drafts._get_rating_blockers()
+            rated = drafts.filtered(lambda s: s not in skipped)
+            rated.action_rate()
+            return (
+                self.env["helpdesk.session.rating.wizard"]
+                .with_user(user)
+                ._describe_rating(rated, skipped)
+            )
+        invoiceable = sessions.filtered_domain(sessions._get_invoiceable_domain())
+        if not invoiceable:
+            return self.env._("Nothing left to invoice.")
+        invoiceable.action_create_invoices(
+            post=batch.post, grouping=batch.grouping or "ticket"
+        )
+        return sessions._describe_invoicing(invoiceable.invoice_id)

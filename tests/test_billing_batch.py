@@ -1,0 +1,345 @@
+"""Rate all and Create invoices over more sessions than Settings' threshold:
+a background batch, one chunk per customer, run by the scheduled action."""
+
+from datetime import timedelta
+
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import SupportAccountingCase
+
+
+@tagged("post_install", "-at_install")
+class TestBillingBatch(SupportAccountingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.helpdesk_batch_threshold = 3
+        # The billing manager also posts invoices.
+        cls.billing_manager.group_ids = [
+            Command.link(cls.env.ref("account.group_account_invoice").id)
+        ]
+        Partner = cls.env["res.partner"]
+        # Two pairs of customers on one tariff: the first pair is billed in
+        # the foreground, the second in the background, the same way.
+        cls.customers = Partner.create(
+            [{"name": f"HSB Batch {key}", "is_company": True} for key in "ABCD"]
+        )
+        cls.hourly = cls.env["helpdesk.contract.profile"].create(
+            {
+                "name": "HSB batch hourly",
+                "billing_type": "pay_per_use",
+                "initial_step_duration": 15,
+                "initial_step_cost": 25.0,
+                "step_duration": 10,
+                "step_cost": 12.0,
+                "product_id": cls.support_product.id,
+                "partner_ids": [Command.set(cls.customers.ids)],
+            }
+        )
+        cls.tickets = cls.env["helpdesk.ticket"].create(
+            [
+                {
+                    "name": f"HSB batch ticket {customer.name}",
+                    "description": "<p>x</p>",
+                    "partner_id": customer.id,
+                }
+                for customer in cls.customers
+            ]
+        )
+        cls.cron = cls.env.ref("helpdesk_session_billing.ir_cron_billing_batch")
+
+    def _sessions(self, ticket, minutes_list):
+        """Sessions of ``ticket`` lasting ``minutes_list``, an hour apart."""
+        return self.env["helpdesk.session"].create(
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "user_id": self.agent.id,
+                    "date_start": self.DAY + timedelta(hours=index),
+                    "date_end": self.DAY + timedelta(hours=index, minutes=minutes),
+                }
+                for index, minutes in enumerate(minutes_list)
+            ]
+        )
+
+    def _two_customers(self, first, second):
+        """Sessions of customers ``first`` and ``second`` (indexes): three
+        and two, of the same lengths for every pair."""
+        return self._sessions(self.tickets[first], [20, 45, 70]) | self._sessions(
+            self.tickets[second], [5, 95]
+        )
+
+    def _rate_all(self, sessions):
+        wizard = (
+            self.env["helpdesk.session.rating.wizard"]
+            .with_user(self.billing_manager)
+            .create(
+                {
+                    "state_filter": "draft",
+                    "date_from": False,
+                    "date_to": False,
+                    "session_ids": [Command.set(sessions.ids)],
+                }
+            )
+        )
+        return wizard.action_rate_all()
+
+    def _invoice_all(self, sessions, post=False):
+        wizard = (
+            self.env["helpdesk.session.invoice.wizard"]
+            .with_user(self.billing_manager)
+            .create(
+                {
+                    "session_ids": [Command.set(sessions.ids)],
+                    "grouping": "session",
+                    "post": post,
+                }
+            )
+        )
+        return wizard.action_create_invoices()
+
+    def _batch(self, action):
+        """The batch a button's notification opens."""
+        following = action["params"]["next"]
+        self.assertEqual(following["res_model"], "helpdesk.billing.batch")
+        return self.env["helpdesk.billing.batch"].browse(following["res_id"])
+
+    def _run_job(self):
+        with self.enter_registry_test_mode():
+            self.cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+    def _figures(self, sessions):
+        return [
+            (s.total_duration, s.billed_duration, s.cost, s.state)
+            for s in sessions.sorted(lambda s: (s.partner_id.name, s.date_start))
+        ]
+
+    def test_batch_is_cut_by_customer_and_runs_in_the_background(self):
+        sessions = self._two_customers(2, 3)
+        action = self._rate_all(sessions)
+        batch = self._batch(action)
+        # The button returned at once: nothing rated yet, the job triggered.
+        self.assertEqual(set(sessions.mapped("state")), {"draft"})
+        self.assertIn(batch.display_name, action["params"]["message"])
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        )
+        self.assertEqual(batch.operation, "rate")
+        self.assertEqual(batch.user_id, self.billing_manager)
+        self.assertEqual(batch.state, "queued")
+        self.assertEqual(batch.session_count, 5)
+        self.assertEqual(
+            {(c.partner_id, c.session_ids) for c in batch.chunk_ids},
+            {
+                (
+                    self.customers[2],
+                    sessions.filtered(lambda s: s.partner_id == self.customers[2]),
+                ),
+                (
+                    self.customers[3],
+                    sessions.filtered(lambda s: s.partner_id == self.customers[3]),
+                ),
+            },
+        )
+        self._run_job()
+        self.assertEqual(set(sessions.mapped("state")), {"rated"})
+        self.assertEqual(batch.state, "done")
+        self.assertEqual((batch.done_count, batch.failed_count), (2, 0))
+        self.assertEqual(batch.done_session_count, 5)
+        self.assertEqual(set(sessions.mapped("rated_user_id")), {self.billing_manager})
+
+    def test_under_the_threshold_runs_at_once(self):
+        sessions = self._sessions(self.tickets[0], [20, 45, 70])
+        action = self._rate_all(sessions)
+        self.assertNotEqual(
+            action["params"]["next"]["res_model"], "helpdesk.billing.batch"
+        )
+        self.assertEqual(set(sessions.mapped("state")), {"rated"})
+        self.assertFalse(self.env["helpdesk.billing.batch"].search([]))
+
+    def test_background_gives_the_foreground_figures_and_invoices(self):
+        foreground = self._two_customers(0, 1)
+        background = self._two_customers(2, 3)
+        self.company.helpdesk_batch_threshold = 0
+        self._rate_all(foreground)
+        self.company.helpdesk_batch_threshold = 3
+        rating = self._batch(self._rate_all(background))
+        self._run_job()
+        self.assertEqual(self._figures(background), self._figures(foreground))
+        # By hand: 20 min = 25 + 12 (one 10-minute step past the first 15);
+        # 45 = 25 + 3 x 12; 70 = 25 + 6 x 12; 5 = 25; 95 = 25 + 8 x 12.
+        self.assertEqual(
+            [f[2] for f in self._figures(background)], [37, 61, 97, 25, 121]
+        )
+        self.company.helpdesk_batch_threshold = 0
+        self._invoice_all(foreground)
+        self.company.helpdesk_batch_threshold = 3
+        invoicing = self._batch(self._invoice_all(background))
+        self.assertFalse(background.invoice_id)
+        self._run_job()
+
+        def invoice_figures(sessions):
+            return [
+                (
+                    invoice.amount_untaxed,
+                    invoice.amount_tax,
+                    invoice.amount_total,
+                    invoice.state,
+                    invoice.invoice_payment_term_id,
+                    sorted(
+                        (line.quantity, line.price_unit, line.account_id, line.tax_ids)
+                        for line in invoice.invoice_line_ids
+                    ),
+                )
+                for invoice in sessions.invoice_id.sorted(lambda m: m.partner_id.name)
+            ]
+
+        self.assertEqual(len(background.invoice_id), 2)
+        self.assertEqual(invoice_figures(background), invoice_figures(foreground))
+        self.assertEqual(
+            sorted(background.invoice_id.mapped("amount_untaxed")), [146, 195]
+        )
+        self.assertEqual(invoicing.state, "done")
+        # The summary is the foreground's confirmation, over the batch.
+        self.assertEqual(
+            invoicing.summary.splitlines()[0],
+            background._describe_invoicing(background.invoice_id),
+        )
+        self.assertTrue(rating.summary.startswith("5 session(s) rated."))
+
+    def test_failing_customer_is_listed_and_the_others_land(self):
+        sessions = self._two_customers(0, 1)
+        sessions.with_user(self.billing_manager).action_rate()
+        # Customer B's receivable account is archived: its invoice cannot be
+        # posted, while customer A's is.
+        receivable = self.env["account.account"].create(
+            {
+                "name": "HSB archived receivable",
+                "code": "HSB1199",
+                "account_type": "asset_receivable",
+                "reconcile": True,
+            }
+        )
+        customer_b = self.customers[1]
+        customer_b.property_account_receivable_id = receivable
+        receivable.active = False
+        batch = self._batch(self._invoice_all(sessions, post=True))
+        self._run_job()
+        chunk_a, chunk_b = batch.chunk_ids.sorted(lambda c: c.partner_id.name)
+        self.assertEqual(
+            (chunk_a.state, chunk_b.state), ("done", "failed"), chunk_a.error
+        )
+        self.assertIn("archived", chunk_b.error)
+        self.assertEqual(batch.state, "partial")
+        self.assertEqual((batch.done_count, batch.failed_count), (1, 1))
+        a_sessions = chunk_a.session_ids
+        self.assertEqual(a_sessions.invoice_id.state, "posted")
+        # Nothing of B's half-written: no invoice, sessions still to invoice.
+        self.assertFalse(chunk_b.session_ids.invoice_id)
+        self.assertFalse(
+            self.env["account.move"].search([("partner_id", "=", customer_b.id)])
+        )
+        self.assertIn(customer_b.display_name, batch.summary)
+        self.assertIn(chunk_b.error, batch.summary)
+        # Fixed, the failed customer is retried; A is not done again.
+        customer_b.property_account_receivable_id = self.company_data[
+            "default_account_receivable"
+        ]
+        batch.with_user(self.billing_manager).action_retry_failed()
+        self._run_job()
+        self.assertEqual(batch.state, "done")
+        self.assertEqual((chunk_a.attempts, chunk_b.attempts), (1, 2))
+        self.assertEqual(len(sessions.invoice_id), 2)
+        self.assertEqual(set(sessions.mapped("state")), {"invoiced"})
+        self.assertEqual(set(sessions.invoice_id.mapped("state")), {"posted"})
+
+    def test_running_twice_does_not_redo_a_chunk(self):
+        sessions = self._two_customers(0, 1)
+        sessions.with_user(self.billing_manager).action_rate()
+        batch = self._batch(self._invoice_all(sessions))
+        self._run_job()
+        invoices = sessions.invoice_id
+        self.assertEqual(len(invoices), 2)
+        ended = batch.chunk_ids.mapped("date_done")
+        self._run_job()
+        # Even run by hand (a job delivered twice), a done chunk is left.
+        for chunk in batch.chunk_ids:
+            chunk._job_run_chunk()
+        self.env.invalidate_all()
+        self.assertEqual(batch.chunk_ids.mapped("attempts"), [1, 1])
+        self.assertEqual(batch.chunk_ids.mapped("date_done"), ended)
+        self.assertEqual(
+            self.env["account.move"].search(
+                [("partner_id", "in", self.customers[:2].ids)]
+            ),
+            invoices,
+        )
+        self.assertEqual(
+            len(batch.message_ids.filtered(lambda m: m.body and "invoiced" in m.body)),
+            1,
+        )
+
+    def test_the_user_is_notified_at_the_end(self):
+        sessions = self._two_customers(0, 1)
+        batch = self._batch(self._rate_all(sessions))
+        self.assertFalse(batch.summary)
+        self._run_job()
+        message = batch.message_ids.filtered(
+            lambda m: self.billing_manager.partner_id in m.partner_ids
+        )
+        self.assertEqual(len(message), 1)
+        self.assertIn("5 session(s) rated.", message.body)
+        # In the inbox of the user who started the batch.
+        self.assertTrue(
+            self.env["mail.notification"].search(
+                [
+                    ("mail_message_id", "=", message.id),
+                    ("res_partner_id", "=", self.billing_manager.partner_id.id),
+                ]
+            )
+        )
+        # And a pop-up on their screens.
+        self.assertTrue(
+            self.env["bus.bus"]
+            .sudo()
+            .search(
+                [
+                    ("message", "like", batch.display_name),
+                    ("message", "like", "simple_notification"),
+                ]
+            )
+        )
+
+    def test_access(self):
+        sessions = self._two_customers(0, 1)
+        batch = self._batch(self._rate_all(sessions))
+        manager_batch = batch.with_user(self.billing_manager)
+        self.assertEqual(manager_batch.state, "queued")
+        with self.assertRaises(AccessError):
+            manager_batch.write({"state": "done"})
+        with self.assertRaises(AccessError):
+            batch.with_user(self.agent).read(["state"])
+        with self.assertRaises(AccessError):
+            batch.chunk_ids.with_user(self.billing_manager).write({"state": "done"})
+
+    def test_queue_job_makes_a_job_per_customer(self):
+        """Only where the OCA queue_job module is installed in the database
+        (it is not a dependency)."""
+        if not self.env["helpdesk.billing.batch.chunk"]._queue_job_installed():
+            self.skipTest("queue_job is not installed")
+        from odoo.addons.queue_job.tests.common import (  # noqa: PLC0415
+            trap_jobs,
+        )
+
+        sessions = self._two_customers(0, 1)
+        with trap_jobs() as trap:
+            batch = self._batch(self._rate_all(sessions))
+            trap.assert_jobs_count(2)
+            for job in trap.enqueued_jobs:
+                self.assertEqual(job.channel, "root.helpdesk_billing")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(batch.state, "done")
+        self.assertEqual(set(sessions.mapped("state")), {"rated"})

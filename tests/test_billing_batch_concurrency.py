@@ -1,0 +1,135 @@
+"""Two workers running the chunks of one background batch at the same
+moment, on two real database connections (committed data, cleaned up
+afterwards): a chunk is never run twice."""
+
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import TwoConnectionsCase
+
+
+@tagged("post_install", "-at_install")
+class TestBillingBatchConcurrency(TwoConnectionsCase):
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            partner = env["res.partner"].create(
+                {"name": "HSB Concurrent Batch", "is_company": True}
+            )
+            profile = env["helpdesk.contract.profile"].create(
+                {
+                    "name": "HSB concurrent batch hourly",
+                    "billing_type": "pay_per_use",
+                    "step_duration": 60,
+                    "step_cost": 90,
+                    "partner_ids": [Command.link(partner.id)],
+                }
+            )
+            ticket, sessions = self._create_ticket_sessions(
+                env, partner, "HSB concurrent batch"
+            )
+            # The batch as Rate all makes it, without triggering the
+            # scheduled action: these two connections are the workers.
+            batch = env["helpdesk.billing.batch"].create(
+                {
+                    "operation": "rate",
+                    "chunk_ids": [
+                        Command.create(
+                            {
+                                "partner_id": partner.id,
+                                "company_id": env.company.id,
+                                "session_ids": [Command.set(sessions.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+            self.ids = {
+                "partner": partner.id,
+                "profile": profile.id,
+                "ticket": ticket.id,
+                "sessions": sessions.ids,
+                "batch": batch.id,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            env["helpdesk.billing.batch"].browse(self.ids["batch"]).unlink()
+            self._delete_sessions(env["helpdesk.session"].browse(self.ids["sessions"]))
+            env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
+            env["helpdesk.contract.profile"].browse(self.ids["profile"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _chunks(self, cr):
+        return self._env(cr)["helpdesk.billing.batch.chunk"]
+
+    def _assert_rated_once(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            batch = env["helpdesk.billing.batch"].browse(self.ids["batch"])
+            self.assertEqual(batch.state, "done")
+            self.assertEqual(batch.chunk_ids.attempts, 1)
+            sessions = env["helpdesk.session"].browse(self.ids["sessions"])
+            self.assertEqual(set(sessions.mapped("state")), {"rated"})
+            # Rated once: one "rated" entry of history each, one message.
+            self.assertEqual(
+                len(batch.message_ids.filtered(lambda m: "rated" in (m.body or ""))),
+                1,
+            )
+
+    def test_a_chunk_taken_by_one_worker_is_skipped_by_the_other(self):
+        chunk_id = None
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            chunk = self._chunks(cr1)._acquire()
+            chunk_id = chunk.id
+            self.assertTrue(chunk)
+            # Row-locked by the first worker: the second finds nothing to do,
+            # neither the oldest chunk nor this one by its id (a queue job).
+            self.assertFalse(self._chunks(cr2)._acquire())
+            self.assertFalse(self._chunks(cr2)._acquire(chunk_id))
+            chunk._run()
+            cr1.commit()
+            cr2.rollback()
+            # Done: nothing left for the second worker either.
+            self.assertFalse(self._chunks(cr2)._acquire())
+            self.assertEqual(
+                self._chunks(cr2).browse(chunk_id)._job_run_chunk(),
+                "already done or taken",
+            )
+        self._assert_rated_once()
+
+    def test_a_worker_with_an_older_snapshot_does_not_run_it_again(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            # The second worker's transaction began before the first ended
+            # the chunk: it sees it pending, but must not run it.
+            self.assertEqual(
+                self._chunks(cr2).search([("batch_id", "=", self.ids["batch"])]).state,
+                "pending",
+            )
+            chunk = self._chunks(cr1)._acquire()
+            chunk._run()
+            cr1.commit()
+            self.assertFalse(self._chunks(cr2)._acquire())
+        self._assert_rated_once()
+
+    def test_a_crash_halfway_is_resumed_by_the_next_run(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            chunk = self._chunks(cr1)._acquire()
+            chunk._run()
+            self.assertEqual(chunk.state, "done")
+            # The worker dies before committing: nothing of it is left...
+            cr1.rollback()
+            self.assertEqual(
+                set(
+                    self._env(cr2)["helpdesk.session"]
+                    .browse(self.ids["sessions"])
+                    .mapped("state")
+                ),
+                {"draft"},
+            )
+            # ... and the next run of the job does the chunk.
+            self._chunks(cr2)._cron_run_chunks()
+        self._assert_rated_once()
