@@ -375,6 +375,45 @@ class TwoConnectionsCase(BaseCase):
         )
         return ticket, sessions
 
+    def _track_committed_packs(self):
+        """Record what the test commits (partners, packs, tickets, sessions)
+        in ``self.ids``; it is deleted after the test."""
+        self.ids = {"partners": [], "profiles": [], "tickets": [], "sessions": []}
+        self.addCleanup(self._delete_committed_packs)
+
+    def _create_pack(self, env, name, **vals):
+        partner = env["res.partner"].create({"name": name, "is_company": True})
+        self.ids["partners"].append(partner.id)
+        pack = env["helpdesk.contract.profile"].create(
+            {
+                "name": name,
+                "billing_type": "subscription",
+                "partner_id": partner.id,
+                "step_duration": 15,
+                **vals,
+            }
+        )
+        self.ids["profiles"].append(pack.id)
+        return pack
+
+    def _delete_committed_packs(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            self._delete_sessions(env["helpdesk.session"].browse(self.ids["sessions"]))
+            env["helpdesk.ticket"].browse(self.ids["tickets"]).unlink()
+            profiles = env["helpdesk.contract.profile"].browse(self.ids["profiles"])
+            # Draft pack invoices go first: a profile invoiced is never deleted.
+            env["account.move"].search(
+                [("helpdesk_profile_id", "in", profiles.ids)]
+            ).unlink()
+            env["helpdesk.contract.block.allocation"].search(
+                [("profile_id", "in", profiles.ids)]
+            ).unlink()
+            profiles.recharge_ids.unlink()
+            profiles.block_ids.unlink()
+            profiles.unlink()
+            env["res.partner"].browse(self.ids["partners"]).unlink()
+
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
 

@@ -19,8 +19,7 @@ from .common import TwoConnectionsCase
 class TestBalanceConcurrency(TwoConnectionsCase):
     def setUp(self):
         super().setUp()
-        self.ids = {"partners": [], "profiles": [], "tickets": [], "sessions": []}
-        self.addCleanup(self._cleanup)
+        self._track_committed_packs()
         with self.registry.cursor() as cr:
             env = self._env(cr)
             pack = self._create_pack(env, "HSB balance pack", prepaid_hours=1)
@@ -30,34 +29,6 @@ class TestBalanceConcurrency(TwoConnectionsCase):
             self.ids["tickets"].append(ticket.id)
             self.ids["sessions"] += sessions.ids
             self.ids["pack"] = pack.id
-
-    def _create_pack(self, env, name, **vals):
-        partner = env["res.partner"].create({"name": name, "is_company": True})
-        self.ids["partners"].append(partner.id)
-        pack = env["helpdesk.contract.profile"].create(
-            {
-                "name": name,
-                "billing_type": "subscription",
-                "partner_id": partner.id,
-                "step_duration": 15,
-                **vals,
-            }
-        )
-        self.ids["profiles"].append(pack.id)
-        return pack
-
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            self._delete_sessions(env["helpdesk.session"].browse(self.ids["sessions"]))
-            env["helpdesk.ticket"].browse(self.ids["tickets"]).unlink()
-            profiles = env["helpdesk.contract.profile"].browse(self.ids["profiles"])
-            # Draft pack invoices go first: a profile invoiced is never deleted.
-            env["account.move"].search(
-                [("helpdesk_profile_id", "in", profiles.ids)]
-            ).unlink()
-            profiles.unlink()
-            env["res.partner"].browse(self.ids["partners"]).unlink()
 
     def _session(self, env, index):
         return env["helpdesk.session"].browse(self.ids["sessions"][index])

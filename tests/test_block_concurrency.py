@@ -17,40 +17,7 @@ PROFILE = "helpdesk.contract.profile"
 class TestBlockConcurrency(TwoConnectionsCase):
     def setUp(self):
         super().setUp()
-        self.ids = {"partners": [], "profiles": [], "tickets": [], "sessions": []}
-        self.addCleanup(self._cleanup)
-
-    def _create_pack(self, env, name, **vals):
-        partner = env["res.partner"].create({"name": name, "is_company": True})
-        self.ids["partners"].append(partner.id)
-        pack = env[PROFILE].create(
-            {
-                "name": name,
-                "billing_type": "subscription",
-                "partner_id": partner.id,
-                "step_duration": 15,
-                **vals,
-            }
-        )
-        self.ids["profiles"].append(pack.id)
-        return pack
-
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            self._delete_sessions(env["helpdesk.session"].browse(self.ids["sessions"]))
-            env["helpdesk.ticket"].browse(self.ids["tickets"]).unlink()
-            profiles = env[PROFILE].browse(self.ids["profiles"])
-            env["account.move"].search(
-                [("helpdesk_profile_id", "in", profiles.ids)]
-            ).unlink()
-            env["helpdesk.contract.block.allocation"].search(
-                [("profile_id", "in", profiles.ids)]
-            ).unlink()
-            profiles.recharge_ids.unlink()
-            profiles.block_ids.unlink()
-            profiles.unlink()
-            env["res.partner"].browse(self.ids["partners"]).unlink()
+        self._track_committed_packs()
 
     def test_renewal_on_two_workers(self):
         today = fields.Date.today()
