@@ -213,36 +213,58 @@ class HelpdeskContractProfile(models.Model):
 
     def _check_low_balance(self):
         """Tell the salesperson (and, if enabled, the customer) when a
-        subscription falls under the low-balance threshold of Settings."""
-        for profile in self.filtered(lambda p: p.billing_type == "subscription"):
-            company = profile.company_id
+        subscription falls under the low-balance threshold of Settings: one
+        activity per subscription that just crossed it, created together,
+        and one email each."""
+        subscriptions = self.filtered(lambda p: p.billing_type == "subscription")
+        crossed = self.browse()
+        back_above = self.browse()
+        for profile in subscriptions:
             threshold = profile._get_low_balance_threshold()
             low = bool(threshold) and profile.remaining_hours < threshold
             if not low:
                 if profile.low_balance_notified:
-                    profile.sudo()._ledger_writer().low_balance_notified = False
-                continue
-            if profile.low_balance_notified:
-                continue
-            profile.sudo()._ledger_writer().low_balance_notified = True
-            profile.sudo().activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=(profile.user_id or self.env.user).id,
-                summary=self.env._("Low support balance: offer a recharge"),
-                note=self.env._(
-                    "%(customer)s has %(hours)s h left on %(name)s.",
-                    customer=profile.partner_id.display_name,
-                    hours=round(profile.remaining_hours, 2),
-                    name=profile.name,
-                ),
-            )
-            if company.helpdesk_low_balance_email:
-                template = self.env.ref(
-                    "helpdesk_session_billing.mail_template_low_balance",
-                    raise_if_not_found=False,
-                )
-                if template and profile.partner_id.email:
-                    template.sudo().send_mail(profile.id)
+                    back_above |= profile
+            elif not profile.low_balance_notified:
+                crossed |= profile
+        if back_above:
+            back_above.sudo()._ledger_writer().low_balance_notified = False
+        if not crossed:
+            return
+        crossed.sudo()._ledger_writer().low_balance_notified = True
+        self.env["mail.activity"].sudo().create(
+            [profile._prepare_low_balance_activity_vals() for profile in crossed]
+        )
+        template = self.env.ref(
+            "helpdesk_session_billing.mail_template_low_balance",
+            raise_if_not_found=False,
+        )
+        to_email = crossed.filtered(
+            lambda p: p.company_id.helpdesk_low_balance_email and p.partner_id.email
+        )
+        if template and to_email:
+            template.sudo().send_mail_batch(to_email.ids)
+
+    def _prepare_low_balance_activity_vals(self):
+        """What ``activity_schedule`` would create: a to-do for the
+        subscription's salesperson (else the user at hand)."""
+        self.ensure_one()
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        return {
+            "activity_type_id": activity_type.id,
+            "summary": self.env._("Low support balance: offer a recharge"),
+            "note": self.env._(
+                "%(customer)s has %(hours)s h left on %(name)s.",
+                customer=self.partner_id.display_name,
+                hours=round(self.remaining_hours, 2),
+                name=self.name,
+            ),
+            "automated": True,
+            "date_deadline": fields.Date.context_today(self),
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+            "user_id": (self.user_id or self.env.user).id,
+        }
 
     # ------------------------------------------------------------------
     # Business: pack and recharge invoices

@@ -4,14 +4,15 @@ the reason given.
 
 The state changes in batches of thousands of sessions (rating, invoicing): a
 tracked field would post its messages one session at a time, so ``state`` is
-not tracked and ``_log_state_change`` writes the lines of a whole batch with
-one ``_message_log_batch`` (one INSERT, whatever the number of sessions). Its
-author is the user who made the change, its date the moment of it.
+not tracked and ``_log_state_change`` writes the lines of a whole batch at
+once (``_message_log_history``). Its author is the user who made the change,
+its date the moment of it.
 """
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import models
+from odoo.tools import SQL
 
 
 class HelpdeskSession(models.Model):
@@ -37,7 +38,7 @@ class HelpdeskSession(models.Model):
             if note:
                 body += Markup(" (%s)") % note
             bodies[session.id] = body
-        return self._message_log_batch(bodies=bodies)
+        return self._message_log_history(bodies)
 
     def _log_invoice_posted(self, invoice):
         """Log, on the sessions of ``self``, that ``invoice`` (theirs) was
@@ -49,4 +50,65 @@ class HelpdeskSession(models.Model):
             self.env._("Invoice posted"),
             invoice._get_html_link(),
         )
-        return self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
+        return self._message_log_history(dict.fromkeys(self.ids, body))
+
+    def _message_log_history(self, bodies):
+        """``_message_log_batch(bodies)`` for batches of any size: the first
+        session's line is created by Odoo's own ``_message_log_batch`` (its
+        defaults, author, reply-to, every module's columns); the others are
+        copies of that row, each with its session and body, in one INSERT.
+
+        Odoo's ``mail.message`` create costs about 3 ms a message (it updates
+        the cached ``message_ids`` of every mail.thread model for each one):
+        a minute for the 20,000 lines of a month's rating, against well under
+        a second for the copy."""
+        if not self:
+            return self.env["mail.message"]
+        first, rest = self[:1], self[1:]
+        message = first._message_log_batch(bodies={first.id: bodies[first.id]})
+        if not rest:
+            return message
+        Message = self.env["mail.message"].sudo()
+        Message.flush_model()
+        body_field = Message._fields["body"]
+        # Sanitized as create() would, once per distinct body.
+        columns_of = {}
+        res_ids, body_columns = [], []
+        for session in rest:
+            body = bodies.get(session.id, "")
+            if body not in columns_of:
+                columns_of[body] = body_field.convert_to_column_insert(
+                    escape(body), message
+                )
+            res_ids.append(session.id)
+            body_columns.append(columns_of[body])
+        copied = [
+            name
+            for name, field in Message._fields.items()
+            if field.store
+            and field.column_type
+            and name not in ("id", "res_id", "body")
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message (res_id, body, %(columns)s)
+                SELECT row.res_id, row.body, %(template_columns)s
+                  FROM mail_message template,
+                       unnest(%(res_ids)s::int[], %(bodies)s::text[])
+                       AS row(res_id, body)
+                 WHERE template.id = %(template)s
+                RETURNING id
+                """,
+                columns=SQL(", ").join(SQL.identifier(name) for name in copied),
+                template_columns=SQL(", ").join(
+                    SQL.identifier("template", name) for name in copied
+                ),
+                res_ids=res_ids,
+                bodies=body_columns,
+                template=message.id,
+            )
+        )
+        copies = Message.browse(row[0] for row in self.env.cr.fetchall())
+        self.invalidate_recordset(["message_ids"])
+        return message | copies

@@ -7,10 +7,16 @@ Rating and unrating are the life-cycle transitions draft -> rated and back
 """
 
 import json
+from contextlib import contextmanager
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
+
+from ..core import period
+
+# Transaction cache of the profiles resolved during one rating.
+PROFILE_CACHE = "helpdesk_rating_profiles"
 
 
 class HelpdeskSession(models.Model):
@@ -157,7 +163,8 @@ class HelpdeskSession(models.Model):
         if not sessions:
             return True
         sessions.check_access("write")
-        ratings = sessions._compute_ratings(lock=True)
+        with sessions._profiles_resolved_once():
+            ratings = sessions._compute_ratings(lock=True)
         # Accepted quotes of the tickets (helpdesk_session_quote.py).
         ratings = sessions._apply_ticket_quotes(ratings)
         now = fields.Datetime.now()
@@ -287,23 +294,41 @@ class HelpdeskSession(models.Model):
         customer billed under two profiles; otherwise (previews) such sessions
         get an empty profile."""
         Profile = self.env["helpdesk.contract.profile"]
+        # Within one rating, the profiles resolved once are reused (a
+        # conflict resolves to no profile: strictly, it is resolved again
+        # to raise).
+        memo = self.env.cr.cache.get(PROFILE_CACHE)
+        if memo is not None and all(sid in memo for sid in self._ids):
+            result = {sid: Profile.browse(memo[sid]) for sid in self._ids}
+            if not strict or all(result.values()):
+                return result
         result = {}
         for company in self.company_id:
             sessions = self.filtered(
                 lambda s, c=company: s.company_id == c and s.date_start
             )
+            # The company's day of each session, read once (thousands of
+            # sessions share a few days per customer).
+            tz = company._helpdesk_tz()
+            days = {
+                session.id: period.local_date(session.date_start, tz)
+                for session in sessions
+            }
             dates = {}
             for session in sessions:
-                dates.setdefault(session.partner_id.id, []).append(
-                    session._local_date()
-                )
+                dates.setdefault(session.partner_id.id, set()).add(days[session.id])
             found = Profile._profiles_for(
-                sessions.partner_id, dates, company, raise_on_conflict=strict
+                sessions.partner_id,
+                {partner_id: sorted(on) for partner_id, on in dates.items()},
+                company,
+                raise_on_conflict=strict,
             )
             for session in sessions:
                 result[session.id] = found.get(
-                    (session.partner_id.id, session._local_date()), Profile
+                    (session.partner_id.id, days[session.id]), Profile
                 )
+        if memo is not None:
+            memo.update({sid: profile.id for sid, profile in result.items()})
         missing = self.filtered(lambda s: not result.get(s.id))
         if missing and strict:
             raise UserError(
@@ -317,6 +342,20 @@ class HelpdeskSession(models.Model):
                 )
             )
         return result
+
+    @contextmanager
+    def _profiles_resolved_once(self):
+        """Within the block, ``_resolve_profiles`` resolves each session's
+        profile once (rating needs it for the support split, the figures
+        and the blocks)."""
+        cache = self.env.cr.cache
+        outer = PROFILE_CACHE in cache
+        cache.setdefault(PROFILE_CACHE, {})
+        try:
+            yield
+        finally:
+            if not outer:
+                cache.pop(PROFILE_CACHE, None)
 
     def _local_date(self):
         """The company's day the session started on: the day its profile

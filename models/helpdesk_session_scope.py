@@ -72,7 +72,21 @@ class HelpdeskSession(models.Model):
         drafts = (drafts | drafts._scope_neighbours()).sudo()
         Rule = self.env["helpdesk.scope.rule"].sudo()
         writer = drafts._ledger_writer().with_context(tracking_disable=True)
-        for session, decision in Rule._classify_sessions(drafts).items():
+        decisions = Rule._classify_sessions(drafts)
+        # The tickets the explanations may name (a repeat's), read together.
+        (
+            drafts.ticket_id
+            | self.env["helpdesk.ticket"]
+            .sudo()
+            .browse(
+                {
+                    decision.args["ticket_id"]
+                    for decision in decisions.values()
+                    if decision.args.get("ticket_id")
+                }
+            )
+        ).fetch(["number"])
+        for session, decision in decisions.items():
             vals = {
                 "scope": decision.scope,
                 "scope_rule_id": decision.rule_id or False,

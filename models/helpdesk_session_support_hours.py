@@ -41,6 +41,8 @@ SURCHARGE_FIELDS = (
 CALENDAR_MARGIN = timedelta(days=1)
 # Transaction cache of the timelines a batch prepared for its chunks.
 TIMELINE_CACHE = "helpdesk_support_timelines"
+# Transaction cache of the support calendars of a batch's sessions.
+CALENDAR_CACHE = "helpdesk_support_calendars"
 
 
 class HelpdeskSession(models.Model):
@@ -120,11 +122,9 @@ class HelpdeskSession(models.Model):
         for (calendar, company), sessions in groups.items():
             splits = self._split_by_calendar(calendar, company, sessions)
             for session in sessions:
-                split = splits[session.id]
-                session.support_calendar_id = calendar
-                session.support_in_minutes = split[split_core.IN_HOURS]
-                session.support_out_minutes = split[split_core.OUT_OF_HOURS]
-                session.support_holiday_minutes = split[split_core.HOLIDAY]
+                session.update(
+                    self._get_support_split_values(calendar, splits[session.id])
+                )
 
     # ------------------------------------------------------------------
     # Business
@@ -142,22 +142,47 @@ class HelpdeskSession(models.Model):
             return
         cache = self.env.cr.cache.setdefault(TIMELINE_CACHE, {})
         calendars = self._get_support_calendars()
+        # The chunks of the recomputation read the calendars from here
+        # rather than resolve the profiles again.
+        self.env.cr.cache[CALENDAR_CACHE] = calendars
         groups = {}
         for session in self:
-            calendar = calendars.get(session.id)
-            if calendar and session.date_start:
-                groups.setdefault((calendar, session.company_id), []).append(session)
-        for (calendar, company), sessions in groups.items():
-            date_from, date_to = self._get_support_period(sessions)
-            cache[calendar.id, company.id, date_from, date_to] = (
-                self._get_support_timeline(calendar, company, date_from, date_to)
-            )
+            calendar = calendars.get(session.id) or self.env["resource.calendar"]
+            groups.setdefault((calendar, session.company_id), []).append(session)
+        stale = []
         try:
+            for (calendar, company), sessions in groups.items():
+                if calendar:
+                    date_from, date_to = self._get_support_period(sessions)
+                    cache[calendar.id, company.id, date_from, date_to] = (
+                        self._get_support_timeline(
+                            calendar, company, date_from, date_to
+                        )
+                    )
+                splits = self._split_by_calendar(calendar, company, sessions)
+                stale.extend(
+                    session.id
+                    for session in sessions
+                    if session._get_support_split_values(calendar, splits[session.id])
+                    != {fname: session[fname] for fname in SPLIT_FIELDS}
+                )
+            # Only the sessions whose split changed are written.
+            stale = self.browse(stale)
             for fname in SPLIT_FIELDS:
-                self.env.add_to_compute(self._fields[fname], self)
-            self._recompute_recordset(SPLIT_FIELDS)
+                self.env.add_to_compute(self._fields[fname], stale)
+            stale._recompute_recordset(SPLIT_FIELDS)
         finally:
             self.env.cr.cache.pop(TIMELINE_CACHE, None)
+            self.env.cr.cache.pop(CALENDAR_CACHE, None)
+
+    @api.model
+    def _get_support_split_values(self, calendar, split):
+        return {
+            "support_calendar_id": calendar,
+            "support_in_minutes": split[split_core.IN_HOURS],
+            "support_out_minutes": split[split_core.OUT_OF_HOURS],
+            "support_holiday_minutes": split[split_core.HOLIDAY],
+        }
 
     @api.model
     def _get_support_period(self, sessions):
@@ -188,6 +213,9 @@ class HelpdeskSession(models.Model):
     def _get_support_calendars(self):
         """{session id: support calendar}: the rated profile's, else the
         profile in force's (drafts), else the company's."""
+        prepared = self.env.cr.cache.get(CALENDAR_CACHE)
+        if prepared is not None and all(sid in prepared for sid in self._ids):
+            return prepared
         result = {}
         drafts = self.filtered(
             lambda s: s.state == "draft" and s.date_start and s.partner_id

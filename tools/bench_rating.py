@@ -13,7 +13,8 @@ with an overage profile), one in ten in a grace period; two scope rules (a
 monthly allowance of set-up work, an urgent tariff); four tickets each; then
 SESSIONS draft sessions in the past, classified by the rules; then rates them
 all with one `action_rate()` as a support billing manager and prints the time
-it took (with BENCH_PROFILE=1, also a cProfile of the rating). Everything runs
+it took (with BENCH_PROFILE=1, also a cProfile of the rating; with
+BENCH_PROFILE=FILE.prof, the profile is also saved there). Everything runs
 in one transaction rolled back at the end: the database is left as it was.
 """
 
@@ -221,6 +222,9 @@ def build(env, sessions_count, customers_count):
     for fname in ("duration", "total_duration", "total_hours", "is_total_clamped"):
         env.add_to_compute(Session._fields[fname], sessions)
     sessions.flush_recordset()
+    # The support-hours split, as create() stores it (once for the batch).
+    sessions._refresh_support_split()
+    sessions.flush_recordset()
     sessions._apply_scope_rules()
     env.flush_all()
     env.invalidate_all()
@@ -262,6 +266,8 @@ def run(registry, sessions_count, customers_count):
             elapsed = time.perf_counter() - begin
             if profiler:
                 profiler.disable()
+                if os.environ["BENCH_PROFILE"].endswith(".prof"):
+                    profiler.dump_stats(os.environ["BENCH_PROFILE"])
                 stats = pstats.Stats(profiler)
                 stats.sort_stats("cumulative").print_stats(40)
                 stats.sort_stats("tottime").print_stats(25)
