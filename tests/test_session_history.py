@@ -171,3 +171,42 @@ class TestSessionHistory(SupportAccountingCase):
         # aside); a message posted per session would cost dozens more.
         self.assertLessEqual(abs(large[0] - small[0]), 2, (small, large))
         self.assertLessEqual(abs(large[1] - small[1]), 2, (small, large))
+
+    def test_batch_lines_are_odoo_log_lines(self):
+        """The lines of a batch after the first are copies of the first,
+        made by Odoo's own ``_message_log_batch``: every column is the one
+        Odoo writes for a log line, with each session's own record and body,
+        and each session's chatter shows its line."""
+        sessions = self._session(9, 30) | self._session(10, 45) | self._session(11, 20)
+        sessions.with_user(self.billing_manager).action_rate()
+        reference = self._session(12, 10)
+        reference.with_user(self.billing_manager)._message_log_batch(
+            bodies={reference.id: "reference"}
+        )
+        made_by_odoo = reference.message_ids[:1]
+        self.env.invalidate_all()
+        lines = self.env["mail.message"].search(
+            [("model", "=", "helpdesk.session"), ("res_id", "in", sessions.ids)],
+            order="id",
+        )
+        self.assertEqual(sorted(lines.mapped("res_id")), sorted(sessions.ids))
+        compared = (
+            "author_id",
+            "email_from",
+            "message_type",
+            "subtype_id",
+            "is_internal",
+            "model",
+            "reply_to",
+            "record_company_id",
+            "record_alias_domain_id",
+        )
+        for line in lines:
+            session = sessions.browse(line.res_id)
+            self.assertIn(line, session.message_ids)
+            self.assertEqual(line.preview, "To rate → Rated")
+            for fname in compared:
+                self.assertEqual(line[fname], made_by_odoo[fname], fname)
+        # One moment, one author, one thread id for the batch.
+        self.assertEqual(len(set(lines.mapped("date"))), 1)
+        self.assertEqual(len(set(lines.mapped("message_id"))), 1)
