@@ -12,13 +12,18 @@ its context, never a Python object). Sessions, profiles and recharges inherit
 it.
 """
 
+from collections import defaultdict
+
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, split_every
 
 # The context key of the module's own writes, and its value: a plain object,
 # which no JSON or XML-RPC client can build.
 LEDGER_WRITE_KEY = "helpdesk_ledger_write"
 LEDGER_WRITE = object()
+# Rows of one UPDATE statement of ``_ledger_write_rows``.
+LEDGER_ROWS_CHUNK = 2000
 
 
 class HelpdeskLedgerMixin(models.AbstractModel):
@@ -65,6 +70,106 @@ class HelpdeskLedgerMixin(models.AbstractModel):
         after checking them). Never return what it gives: the records would
         carry the key to the caller."""
         return self.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True)
+
+    def _ledger_write_rows(self, vals_by_id):
+        """Write each record its own values, ``{id: {field: value}}``, as one
+        ``UPDATE ... FROM (VALUES ...)`` per chunk of rows naming the same
+        fields, where ``write()`` would be called once per record (its checks,
+        cache updates and triggers each time: most of the time of rating
+        100,000 sessions). Any stored field with a column may be written
+        (rating figures added by other modules flow through).
+
+        For the module's own writes, after their checks (the life cycle's
+        ``_change_state``): no protected-field check here. Then, as
+        ``write()``: the write date and user are set, mail tracking is
+        prepared (unless the context disables it), the written fields leave
+        the cache and what depends on them (stored computed fields too) is
+        marked to recompute."""
+        if not vals_by_id:
+            return
+        records = self.browse(list(vals_by_id))
+        ids_by_fnames = defaultdict(list)
+        for record_id, vals in vals_by_id.items():
+            ids_by_fnames[tuple(sorted(vals))].append(record_id)
+        fnames = set().union(*ids_by_fnames)
+        fields = {fname: self._fields[fname] for fname in fnames}
+        not_columns = sorted(
+            fname
+            for fname, field in fields.items()
+            if not (field.store and field.column_type)
+            or field.translate
+            or field.company_dependent
+        )
+        if not_columns:
+            raise ValueError(f"Not plain columns of {self._name}: {not_columns}")
+        # What was pending in the cache for these fields goes first: it
+        # must not overwrite our values at the next flush.
+        records.flush_recordset(list(fnames))
+        context = self.env.context
+        if (
+            hasattr(self, "_track_prepare")
+            and not context.get("tracking_disable")
+            and not context.get("mail_notrack")
+        ):
+            records._track_prepare(fnames)
+        one = self.browse()
+        for row_fnames, ids in ids_by_fnames.items():
+            columns = [fields[fname] for fname in row_fnames]
+            for chunk in split_every(LEDGER_ROWS_CHUNK, ids):
+                rows = [
+                    SQL(
+                        "(%s)",
+                        SQL(", ").join(
+                            [
+                                record_id,
+                                *(
+                                    field.convert_to_column(
+                                        field.convert_to_cache(
+                                            vals_by_id[record_id][field.name],
+                                            one,
+                                            validate=False,
+                                        ),
+                                        one,
+                                        validate=False,
+                                    )
+                                    for field in columns
+                                ),
+                            ]
+                        ),
+                    )
+                    for record_id in chunk
+                ]
+                self.env.execute_query(
+                    SQL(
+                        """
+                        UPDATE %(table)s
+                           SET %(assignments)s, write_uid = %(uid)s,
+                               write_date = %(now)s
+                          FROM (VALUES %(rows)s) AS rows(id, %(columns)s)
+                         WHERE %(table)s.id = rows.id
+                        """,
+                        table=SQL.identifier(self._table),
+                        # The cast types the NULLs and the figures as text.
+                        assignments=SQL(", ").join(
+                            SQL(
+                                "%s = rows.%s::%s",
+                                SQL.identifier(field.name),
+                                SQL.identifier(field.name),
+                                SQL(field.column_type[1]),
+                            )
+                            for field in columns
+                        ),
+                        uid=self.env.uid,
+                        now=self.env.cr.now(),
+                        rows=SQL(", ").join(rows),
+                        columns=SQL(", ").join(
+                            SQL.identifier(field.name) for field in columns
+                        ),
+                    )
+                )
+        written = [*fnames, "write_uid", "write_date"]
+        records.invalidate_recordset(written)
+        records.modified(written)
 
     def _check_ledger_write(self, vals):
         """What a write from outside the module's own code must pass; a model

@@ -125,15 +125,31 @@ class HelpdeskSession(models.Model):
                 )
             )
 
-    def _change_state(self, target, vals=None, document=None, note=None, log=True):
+    def _change_state(
+        self, target, vals=None, *, document=None, note=None, log=True, vals_by_id=None
+    ):
         """The one writer of ``state``: move ``self`` to ``target`` (checked
-        against SESSION_TRANSITIONS) with the transition's other values, and
-        log it in the sessions' history (unless ``log`` is False: the caller
+        against SESSION_TRANSITIONS) with the transition's other values:
+        ``vals`` for all and, with ``vals_by_id`` (``{session id: values}``),
+        each session its own, written in bulk (a month of ratings). It is
+        logged in the sessions' history (unless ``log`` is False: the caller
         logs the whole batch at once) with ``document`` and ``note``."""
         self._check_transition(target)
         if log:
             self._log_state_change(target, document=document, note=note)
-        self.sudo()._ledger_writer().write({**(vals or {}), "state": target})
+        writer = self.sudo()._ledger_writer()
+        if vals_by_id is None:
+            writer.write({**(vals or {}), "state": target})
+            return
+        missing = set(self.ids) - set(vals_by_id)
+        if missing:
+            raise ValueError(f"Sessions without values: {sorted(missing)}")
+        writer._ledger_write_rows(
+            {
+                session_id: {**(vals or {}), **vals_by_id[session_id], "state": target}
+                for session_id in self.ids
+            }
+        )
 
     def _check_ledger_write(self, vals):
         result = super()._check_ledger_write(vals)

@@ -6,7 +6,6 @@ Rating and unrating are the life-cycle transitions draft -> rated and back
 (``helpdesk_contract_profile.py``, on top of ``core/rating.py``).
 """
 
-import json
 from contextlib import contextmanager
 
 from odoo import api, fields, models
@@ -167,21 +166,13 @@ class HelpdeskSession(models.Model):
             ratings = sessions._compute_ratings(lock=True)
         # Accepted quotes of the tickets (helpdesk_session_quote.py).
         ratings = sessions._apply_ticket_quotes(ratings)
-        now = fields.Datetime.now()
-        # One write per distinct set of values (the same profile gives the
-        # same figures to many sessions), not one per session.
-        groups = {}
-        for session_id, vals in sorted(ratings.items()):
-            key = json.dumps(vals, sort_keys=True, default=str)
-            groups.setdefault(key, (vals, []))[1].append(session_id)
-        # One history batch for all the groups.
-        sessions._log_state_change("rated")
-        for vals, session_ids in groups.values():
-            sessions.browse(session_ids)._change_state(
-                "rated",
-                {**vals, "rated_date": now, "rated_user_id": self.env.uid},
-                log=False,
-            )
+        # Each session its own figures, in one statement per chunk: the
+        # ORM would write them one session (or one set of values) at a time.
+        sessions._change_state(
+            "rated",
+            {"rated_date": fields.Datetime.now(), "rated_user_id": self.env.uid},
+            vals_by_id=ratings,
+        )
         sessions._update_subscription_consumption(
             {sid: vals["prepaid_minutes"] for sid, vals in ratings.items()}
         )

@@ -86,6 +86,7 @@ class HelpdeskSession(models.Model):
                 }
             )
         ).fetch(["number"])
+        changes = {}
         for session, decision in decisions.items():
             vals = {
                 "scope": decision.scope,
@@ -102,7 +103,9 @@ class HelpdeskSession(models.Model):
                 "scope_billable_minutes": session.scope_billable_minutes,
             }
             if vals != current:
-                writer.browse(session.id).write(vals)
+                changes[session.id] = vals
+        # One statement per chunk, not a write per session.
+        writer._ledger_write_rows(changes)
         return True
 
     @api.model
