@@ -2,6 +2,9 @@
 # Prerequisite: Odoo 19.0 importable by $(PYTHON). See README.md.
 
 PYTHON ?= python3
+# A benchmark piped into tee still fails the target when it fails.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 MODULE := helpdesk_session_billing
 ROOT := $(CURDIR)
 RUN_DIR := $(ROOT)/.odoo
@@ -76,18 +79,26 @@ test: requirements db conf
 		--odoo-config $(CONF) --odoo-database $(TEST_DB) --odoo-http \
 		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
 
-# Time rating and invoicing 10,000 sessions, and Odoo's own invoicing of as
-# many timesheet lines, in a fresh $(BENCH_DB) (rolled back); then the
-# renewal and expiry jobs over 5,000 subscriptions.
+# Time rating 10,000 then 100,000 sessions (BENCH_SESSIONS), invoicing
+# 10,000 sessions beside Odoo's own invoicing of as many timesheet lines, the
+# support-hours split, in a fresh $(BENCH_DB) (rolled back); then the renewal
+# and expiry jobs over 5,000 subscriptions. Ends with one summary of it all.
+BENCH_SESSIONS ?= 10000,100000
+export BENCH_SESSIONS
+BENCH_LOG = $(RUN_DIR)/bench.log
+
 bench: requirements db conf
 	@$(PYTHON) tools/db.py $(CONF) drop $(BENCH_DB)
 	@# sale_timesheet (not a dependency) for Odoo's own invoicing path.
 	$(ODOO) -d $(BENCH_DB) -i $(MODULE),sale_timesheet --stop-after-init --log-level=warn
-	$(PYTHON) tools/bench_rating.py $(CONF) $(BENCH_DB)
-	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB)
-	$(PYTHON) tools/bench_support_hours.py $(CONF) $(BENCH_DB)
+	@rm -f $(BENCH_LOG)
+	$(PYTHON) tools/bench_rating.py $(CONF) $(BENCH_DB) | tee -a $(BENCH_LOG)
+	$(PYTHON) tools/bench_invoicing.py $(CONF) $(BENCH_DB) | tee -a $(BENCH_LOG)
+	$(PYTHON) tools/bench_support_hours.py $(CONF) $(BENCH_DB) | tee -a $(BENCH_LOG)
 	@# Last: the renewal and expiry jobs commit their batches.
-	$(PYTHON) tools/bench_blocks.py $(CONF) $(BENCH_DB)
+	$(PYTHON) tools/bench_blocks.py $(CONF) $(BENCH_DB) | tee -a $(BENCH_LOG)
+	@echo "== Summary ($$(nproc) cores, load $$(cut -d' ' -f1-3 /proc/loadavg)) =="
+	@grep '^SUMMARY' $(BENCH_LOG) | sed 's/^SUMMARY //'
 
 lint: requirements
 	$(PYTHON) -m ruff check .

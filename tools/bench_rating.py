@@ -282,6 +282,11 @@ def run(registry, sessions_count, customers_count):
                 f"Rated {rated} sessions ({overage} with overage) in {elapsed:.2f} s "
                 f"({rated / elapsed:.0f} sessions/s, {queries} queries)"
             )
+            print(
+                f"SUMMARY rating: {rated} sessions of {customers_count} customers "
+                f"in {elapsed:.1f} s ({rated / elapsed:.0f} sessions/s; built in "
+                f"{built:.0f} s)"
+            )
             return elapsed
         finally:
             cr.rollback()
@@ -307,8 +312,9 @@ def main(conf, db_name, sessions_arg=None, customers_arg=None):
     (small, small_time), *larger = timed
     for size, elapsed in larger:
         print(
-            f"Rating: {size / small:.0f}x the sessions in {elapsed / small_time:.1f}x "
-            f"the time ({small} in {small_time:.2f} s, {size} in {elapsed:.2f} s)"
+            f"SUMMARY rating growth: {size / small:.0f}x the sessions in "
+            f"{elapsed / small_time:.1f}x the time ({small} in {small_time:.1f} s, "
+            f"{size} in {elapsed:.1f} s)"
         )
 
 
