@@ -74,6 +74,16 @@ class HelpdeskBillingBatch(models.Model):
     summary = fields.Text(
         readonly=True, help="What the batch did, written when it ends."
     )
+    engine = fields.Selection(
+        selection=[
+            ("cron", "Scheduled action"),
+            ("queue_job", "Job queue (queue_job)"),
+        ],
+        readonly=True,
+        help="What runs the customers: Odoo's scheduled action, one customer "
+        "after the other, or one queue job per customer on the channel "
+        "root.helpdesk_billing, in parallel on the workers running queue_job.",
+    )
 
     # ------------------------------------------------------------------
     # Compute
@@ -124,6 +134,7 @@ class HelpdeskBillingBatch(models.Model):
                 "operation": operation,
                 "company_id": self.env.company.id,
                 "user_id": self.env.uid,
+                "engine": self.env["helpdesk.billing.batch.chunk"]._get_batch_engine(),
                 **vals,
                 "chunk_ids": [
                     Command.create(
@@ -139,7 +150,7 @@ class HelpdeskBillingBatch(models.Model):
                 ],
             }
         )
-        batch.chunk_ids._enqueue()
+        batch.chunk_ids._enqueue(batch.engine)
         return batch
 
     # ------------------------------------------------------------------
@@ -151,8 +162,9 @@ class HelpdeskBillingBatch(models.Model):
         if not failed:
             raise UserError(self.env._("No customer of this batch failed."))
         failed.sudo().write({"state": "pending", "error": False})
-        self.sudo().summary = False
-        failed._enqueue()
+        engine = failed._get_batch_engine()
+        self.sudo().write({"summary": False, "engine": engine})
+        failed._enqueue(engine)
         return True
 
     def _get_open_action(self):
