@@ -2,10 +2,17 @@
 moment, on two real database connections (committed data, cleaned up
 afterwards): a chunk is never run twice."""
 
+from psycopg2.errors import SerializationFailure
+
 from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import TwoConnectionsCase
+
+try:
+    from odoo.addons.queue_job.exception import RetryableJobError
+except ImportError:  # the wheel is a test requirement (requirements.txt)
+    RetryableJobError = None
 
 
 @tagged("post_install", "-at_install")
@@ -132,4 +139,42 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             )
             # ... and the next run of the job does the chunk.
             self._chunks(cr2)._cron_run_chunks()
+        self._assert_rated_once()
+
+    def test_a_queue_job_on_a_chunk_another_worker_holds_is_run_again_later(self):
+        if RetryableJobError is None:
+            self.skipTest("queue_job is not importable")
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            chunk = self._chunks(cr1)._acquire()
+            job_chunk = self._chunks(cr2).browse(chunk.id)
+            # Held by the scheduled action (or a job delivered twice): the
+            # job neither waits for the lock nor ends as if the chunk were
+            # done; queue_job runs it again later.
+            with self.assertRaises(RetryableJobError):
+                job_chunk._job_run_chunk()
+            chunk._run()
+            cr1.commit()
+            cr2.rollback()
+            # Run again once the other worker committed: nothing to do.
+            self.assertEqual(job_chunk._job_run_chunk(), "already done or taken")
+            cr2.commit()
+        self._assert_rated_once()
+
+    def test_a_queue_job_with_an_older_snapshot_lets_queue_job_retry(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            job_chunk = self._chunks(cr2).search([("batch_id", "=", self.ids["batch"])])
+            # The job's transaction began (queue_job locked its job) before
+            # the other worker ended the chunk.
+            self.assertEqual(job_chunk.state, "pending")
+            chunk = self._chunks(cr1)._acquire()
+            chunk._run()
+            cr1.commit()
+            # The serialization failure goes up to queue_job, which
+            # postpones the job: no rollback of the job's own transaction
+            # here (the savepoint only), so cr2 is still usable.
+            with self.assertRaises(SerializationFailure):
+                job_chunk._job_run_chunk()
+            cr2.execute("SELECT 1")
+            cr2.rollback()
+            self.assertEqual(job_chunk._job_run_chunk(), "already done or taken")
         self._assert_rated_once()
