@@ -45,7 +45,6 @@ class TestBillingBatchQueueJob(BillingBatchCase):
                 [
                     ("model_name", "=", "helpdesk.billing.batch.chunk"),
                     ("method_name", "=", "_job_run_chunk"),
-                    ("identity_key", "like", "helpdesk_billing_chunk_"),
                 ]
             )
             .filtered(lambda job: job.records.batch_id == batch)
@@ -153,6 +152,10 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         self.assertEqual(set(jobs.mapped("channel")), {CHANNEL})
         self.assertEqual(set(jobs.mapped("state")), {"pending"})
         self.assertEqual(set(jobs.mapped("user_id")), {self.billing_manager})
+        self.assertEqual(
+            sorted(jobs.mapped("identity_key")),
+            [f"helpdesk_billing_chunk_{chunk.id}_0" for chunk in batch.chunk_ids],
+        )
         self.assertEqual(
             sorted(job.records.id for job in jobs), sorted(batch.chunk_ids.ids)
         )
