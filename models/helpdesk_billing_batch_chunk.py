@@ -141,7 +141,12 @@ class HelpdeskBillingBatchChunk(models.Model):
         self.ensure_one()
         chunk = self._acquire(self.id)
         if chunk:
-            chunk._run()
+            chunk._run(refresh_batch=False)
+            batch = chunk.batch_id
+            batch.with_delay(
+                channel=QUEUE_JOB_CHANNEL,
+                description=self.env._("%(batch)s: counts", batch=batch.display_name),
+            )._job_refresh()
             return chunk.result or chunk.error
         self.invalidate_recordset(["state"])
         if self.exists() and self.state == "pending":
@@ -191,9 +196,11 @@ class HelpdeskBillingBatchChunk(models.Model):
             return chunk
         return self.browse()
 
-    def _run(self):
+    def _run(self, refresh_batch=True):
         """Run the (locked, pending) chunk: its work in a savepoint, then its
-        state; a failure rolls its work back and records why."""
+        state; a failure rolls its work back and records why. Then the
+        batch's counts and end, unless ``refresh_batch`` is False (a queue
+        job: they are a job of their own)."""
         self.ensure_one()
         # The bookkeeping is the engine's (managers only read chunks).
         chunk = self.sudo()
@@ -207,7 +214,9 @@ class HelpdeskBillingBatchChunk(models.Model):
         else:
             vals.update(state="done", error=False)
         chunk.write(vals)
-        chunk.batch_id._finish_if_complete()
+        if refresh_batch:
+            chunk.batch_id._refresh_counts()
+            chunk.batch_id._finish_if_complete()
 
     def _run_operation(self):
         """What the foreground button does, for the customer's sessions, as

@@ -36,19 +36,20 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             [("cron_id", "=", self.cron.id)]
         )
 
-    def _stored_jobs(self, batch):
-        """The queue jobs stored for the chunks of ``batch``."""
-        return (
-            self.env["queue.job"]
-            .sudo()
-            .search(
-                [
-                    ("model_name", "=", "helpdesk.billing.batch.chunk"),
-                    ("method_name", "=", "_job_run_chunk"),
-                ]
-            )
-            .filtered(lambda job: job.records.batch_id == batch)
-        )
+    def _stored_jobs(self, batch, model="helpdesk.billing.batch.chunk"):
+        """The queue jobs stored for the chunks of ``batch`` (or for the
+        batch itself: ``model``)."""
+        jobs = self.env["queue.job"].sudo().search([("model_name", "=", model)])
+        if model == "helpdesk.billing.batch":
+            return jobs.filtered(lambda job: job.records == batch)
+        return jobs.filtered(lambda job: job.records.batch_id == batch)
+
+    @staticmethod
+    def _perform_all(trap):
+        """Perform the trapped jobs, then the jobs they queued (each
+        customer's job queues the batch's refresh)."""
+        while trap.enqueued_jobs:
+            trap.perform_enqueued_jobs()
 
     def _rated_messages(self, batch):
         return batch.message_ids.filtered(lambda m: "rated" in (m.body or ""))
@@ -92,6 +93,14 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             self.assertEqual(set(background.mapped("state")), {"draft"})
             self.assertEqual(rating.state, "queued")
             trap.perform_enqueued_jobs()
+            self.assertEqual(set(background.mapped("state")), {"rated"})
+            # Each customer's job queued the batch's refresh, on the channel.
+            self.assertEqual(
+                [(job.method_name, job.channel) for job in trap.enqueued_jobs],
+                [("_job_refresh", CHANNEL)] * 2,
+            )
+            self.assertEqual(rating.state, "queued")
+            trap.perform_enqueued_jobs()
         self.env.invalidate_all()
         self.assertEqual(rating.state, "done")
         self.assertEqual((rating.done_count, rating.failed_count), (2, 0))
@@ -113,7 +122,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             invoicing = self._batch(self._invoice_all(background))
             trap.assert_jobs_count(2)
             self.assertFalse(background.invoice_id)
-            trap.perform_enqueued_jobs()
+            self._perform_all(trap)
         self.env.invalidate_all()
 
         def invoice_figures(sessions):
@@ -167,6 +176,11 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         # who queued it.
         for job in jobs:
             Job.load(self.env, job.uuid).perform()
+        # Then the batch's refresh each queued.
+        refreshes = self._stored_jobs(batch, "helpdesk.billing.batch")
+        self.assertEqual(len(refreshes), 2)
+        for job in refreshes:
+            Job.load(self.env, job.uuid).perform()
         self.env.invalidate_all()
         self.assertEqual(batch.state, "done")
         self.assertEqual(set(sessions.mapped("state")), {"rated"})
@@ -202,7 +216,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         with trap_jobs() as trap:
             batch = self._batch(self._invoice_all(sessions, post=True))
             trap.assert_jobs_count(2)
-            trap.perform_enqueued_jobs()
+            self._perform_all(trap)
         self.env.invalidate_all()
         chunk_a, chunk_b = batch.chunk_ids.sorted(lambda c: c.partner_id.name)
         self.assertEqual(
@@ -234,7 +248,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
                 },
             )
             self.assertFalse(batch.summary)
-            trap.perform_enqueued_jobs()
+            self._perform_all(trap)
         self.env.invalidate_all()
         self.assertEqual(batch.state, "done")
         self.assertEqual((chunk_a.attempts, chunk_b.attempts), (1, 2))
