@@ -235,7 +235,6 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             self.assertEqual(batch._job_refresh(), "done")
             self.assertEqual((batch.done_count, batch.done_session_count), (2, 4))
             self.assertEqual(len(self._rated_messages(batch)), 1)
-            cr.commit()
 
     def _chunks_of_batch(self):
         with self.registry.cursor() as cr:
