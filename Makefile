@@ -71,7 +71,9 @@ test: requirements db conf
 	@# The share of each language (the suite fails unless all are complete).
 	@$(PYTHON) tools/i18n_stats.py i18n
 	@$(PYTHON) tools/db.py $(CONF) drop $(TEST_DB)
-	$(ODOO) -d $(TEST_DB) -i $(MODULE) --stop-after-init --log-level=warn
+	@# queue_job (OCA, a test requirement, not a dependency) beside the
+	@# module: the background batches' queue_job engine is tested too.
+	$(ODOO) -d $(TEST_DB) -i $(MODULE),queue_job --stop-after-init --log-level=warn
 	@# rootdir in the addons folder: pytest then imports the tests as
 	@# odoo.addons.$(MODULE), whatever the clone's folder is called.
 	@# --odoo-http serves Odoo during the run: the browser tours need it.

@@ -54,25 +54,32 @@ class HelpdeskBillingBatch(models.Model):
             ("partial", "Partially failed"),
             ("failed", "Failed"),
         ],
-        compute="_compute_counts",
-        store=True,
+        default="queued",
+        required=True,
+        readonly=True,
         tracking=True,
     )
-    session_count = fields.Integer(compute="_compute_counts", store=True)
-    chunk_count = fields.Integer(
-        string="Customers to do", compute="_compute_counts", store=True
-    )
-    done_count = fields.Integer(
-        string="Customers done", compute="_compute_counts", store=True
-    )
-    failed_count = fields.Integer(
-        string="Customers failed", compute="_compute_counts", store=True
-    )
-    done_session_count = fields.Integer(
-        string="Sessions done", compute="_compute_counts", store=True
-    )
+    # The state and counts are written by the engine (_refresh_counts), not
+    # computed from the chunks' states: a stored computed field would make
+    # every customer's job write this row, and parallel jobs would conflict
+    # on it (a serialization failure each, the customer's work redone).
+    session_count = fields.Integer(readonly=True)
+    chunk_count = fields.Integer(string="Customers to do", readonly=True)
+    done_count = fields.Integer(string="Customers done", readonly=True)
+    failed_count = fields.Integer(string="Customers failed", readonly=True)
+    done_session_count = fields.Integer(string="Sessions done", readonly=True)
     summary = fields.Text(
         readonly=True, help="What the batch did, written when it ends."
+    )
+    engine = fields.Selection(
+        selection=[
+            ("cron", "Scheduled action"),
+            ("queue_job", "Job queue (queue_job)"),
+        ],
+        readonly=True,
+        help="What runs the customers: Odoo's scheduled action, one customer "
+        "after the other, or one queue job per customer on the channel "
+        "root.helpdesk_billing, in parallel on the workers running queue_job.",
     )
 
     # ------------------------------------------------------------------
@@ -88,23 +95,29 @@ class HelpdeskBillingBatch(models.Model):
                 id=batch.id,
             )
 
-    @api.depends("chunk_ids.state", "chunk_ids.session_count")
-    def _compute_counts(self):
-        for batch in self:
+    def _refresh_counts(self):
+        """Write the state and counts of the batches from their chunks (as
+        the engine: managers only read batches)."""
+        for batch in self.sudo():
             chunks = batch.chunk_ids
             done = chunks.filtered(lambda c: c.state == "done")
             failed = chunks.filtered(lambda c: c.state == "failed")
-            batch.chunk_count = len(chunks)
-            batch.done_count = len(done)
-            batch.failed_count = len(failed)
-            batch.session_count = sum(chunks.mapped("session_count"))
-            batch.done_session_count = sum(done.mapped("session_count"))
             if len(done) + len(failed) < len(chunks):
-                batch.state = "running" if done or failed else "queued"
+                state = "running" if done or failed else "queued"
             elif not failed:
-                batch.state = "done"
+                state = "done"
             else:
-                batch.state = "partial" if done else "failed"
+                state = "partial" if done else "failed"
+            vals = {
+                "state": state,
+                "chunk_count": len(chunks),
+                "done_count": len(done),
+                "failed_count": len(failed),
+                "session_count": sum(chunks.mapped("session_count")),
+                "done_session_count": sum(done.mapped("session_count")),
+            }
+            if any(batch[name] != value for name, value in vals.items()):
+                batch.write(vals)
 
     # ------------------------------------------------------------------
     # CRUD
@@ -124,6 +137,7 @@ class HelpdeskBillingBatch(models.Model):
                 "operation": operation,
                 "company_id": self.env.company.id,
                 "user_id": self.env.uid,
+                "engine": self.env["helpdesk.billing.batch.chunk"]._get_batch_engine(),
                 **vals,
                 "chunk_ids": [
                     Command.create(
@@ -139,7 +153,8 @@ class HelpdeskBillingBatch(models.Model):
                 ],
             }
         )
-        batch.chunk_ids._enqueue()
+        batch._refresh_counts()
+        batch.chunk_ids._enqueue(batch.engine)
         return batch
 
     # ------------------------------------------------------------------
@@ -151,8 +166,10 @@ class HelpdeskBillingBatch(models.Model):
         if not failed:
             raise UserError(self.env._("No customer of this batch failed."))
         failed.sudo().write({"state": "pending", "error": False})
-        self.sudo().summary = False
-        failed._enqueue()
+        engine = failed._get_batch_engine()
+        self.sudo().write({"summary": False, "engine": engine})
+        self._refresh_counts()
+        failed._enqueue(engine)
         return True
 
     def _get_open_action(self):
@@ -185,6 +202,15 @@ class HelpdeskBillingBatch(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
+    def _job_refresh(self):
+        """The queue job following a customer's job: the batch's counts, and
+        its end when that customer was the last. Apart from the customer's
+        job so that parallel customers do not all write the batch (two of
+        these short jobs at once: queue_job runs the loser again)."""
+        self._refresh_counts()
+        self.sudo()._finish_if_complete()
+        return self.state
+
     def _finish_if_complete(self):
         """Batches whose chunks are all done or failed: write what they did,
         post it in the chatter and notify the user who started them."""

@@ -8,7 +8,11 @@ By default Odoo's scheduled action ``ir_cron_billing_batch`` runs the
 pending chunks, committing after each (``ir.cron._commit_progress``), so a
 crash or a restart resumes with the chunks not done. Where the OCA
 ``queue_job`` module is installed, each chunk is a job of its own on the
-channel ``root.helpdesk_billing`` instead (not a dependency of this module).
+channel ``root.helpdesk_billing`` instead (not a dependency of this module),
+unless the system parameter ``helpdesk_session_billing.batch_engine`` says
+``cron`` (queue_job installed for other modules, its job runner not
+running). The daily run of the scheduled action takes any chunk still
+pending whatever the engine: a job finding its chunk done does nothing.
 """
 
 import logging
@@ -21,6 +25,7 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 QUEUE_JOB_CHANNEL = "root.helpdesk_billing"
+ENGINE_PARAM = "helpdesk_session_billing.batch_engine"
 
 
 class HelpdeskBillingBatchChunk(models.Model):
@@ -76,26 +81,43 @@ class HelpdeskBillingBatchChunk(models.Model):
     # ------------------------------------------------------------------
     # Engine
     # ------------------------------------------------------------------
-    def _enqueue(self):
-        """Have the pending chunks of ``self`` run: a queue job each where
-        queue_job is installed, else the scheduled action, triggered now."""
-        if self._queue_job_installed():
+    def _enqueue(self, engine):
+        """Have the pending chunks of ``self`` run by ``engine`` (see
+        ``_get_batch_engine``): a queue job each, or the scheduled action,
+        triggered now."""
+        if engine == "queue_job":
             for chunk in self:
                 chunk.with_delay(
                     channel=QUEUE_JOB_CHANNEL,
-                    identity_key=f"helpdesk_billing_chunk_{chunk.id}_{chunk.attempts}",
+                    identity_key=chunk._get_job_identity_key(),
                     description=self.env._(
                         "%(batch)s: %(customer)s",
                         batch=chunk.batch_id.display_name,
                         customer=chunk.partner_id.display_name,
                     ),
                 )._job_run_chunk()
-            return
-        self.env.ref("helpdesk_session_billing.ir_cron_billing_batch")._trigger()
+        else:
+            self.env.ref("helpdesk_session_billing.ir_cron_billing_batch")._trigger()
+
+    @api.model
+    def _get_batch_engine(self):
+        """The engine of new batches and retries: ``queue_job`` where the
+        OCA module is installed, unless the system parameter names ``cron``;
+        else ``cron`` (the scheduled action)."""
+        if not self._queue_job_installed():
+            return "cron"
+        param = self.env["ir.config_parameter"].sudo().get_param(ENGINE_PARAM)
+        return "cron" if param == "cron" else "queue_job"
 
     @api.model
     def _queue_job_installed(self):
         return "queue_job" in self.env.registry._init_modules
+
+    def _get_job_identity_key(self):
+        """One queued job per chunk and attempt: queuing a chunk again while
+        its job waits adds no job; a retry (one more attempt) gets its own."""
+        self.ensure_one()
+        return f"helpdesk_billing_chunk_{self.id}_{self.attempts}"
 
     @api.model
     def _cron_run_chunks(self):
@@ -112,30 +134,59 @@ class HelpdeskBillingBatchChunk(models.Model):
                 break
 
     def _job_run_chunk(self):
-        """The queue job of one chunk (does nothing once it is done)."""
+        """The queue job of one chunk. A chunk done (by an earlier run of
+        this job, or by the scheduled action) is left as it is; a chunk
+        another worker holds is looked at again later (queue_job postpones
+        the job), so that it is not left pending if that worker dies."""
         self.ensure_one()
         chunk = self._acquire(self.id)
         if chunk:
-            chunk._run()
-        return chunk.result if chunk else "already done or taken"
+            chunk._run(refresh_batch=False)
+            batch = chunk.batch_id
+            batch.with_delay(
+                channel=QUEUE_JOB_CHANNEL,
+                description=self.env._("%(batch)s: counts", batch=batch.display_name),
+            )._job_refresh()
+            return chunk.result or chunk.error
+        self.invalidate_recordset(["state"])
+        if self.exists() and self.state == "pending":
+            # Only a queue job gets here with another worker on its chunk.
+            from odoo.addons.queue_job.exception import (  # noqa: PLC0415
+                RetryableJobError,
+            )
+
+            raise RetryableJobError(
+                f"billing batch chunk {self.id} is being run by another worker",
+                seconds=60,
+            )
+        return "already done or taken"
 
     @api.model
     def _acquire(self, chunk_id=None):
         """A pending chunk (``chunk_id`` or the oldest), row-locked for this
         transaction; none when every pending one is taken by another worker.
         A chunk another worker ended after this transaction began raises a
-        serialization failure here: this transaction then starts again."""
+        serialization failure here: the scheduled action then starts its
+        transaction again; a queue job (``chunk_id``) lets it go up, and
+        queue_job runs the job again a few seconds later (a rollback here
+        would release queue_job's own lock on the job)."""
         query = SQL(
             "SELECT id FROM helpdesk_billing_batch_chunk WHERE state = 'pending' %s "
             "ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
             SQL("AND id = %s", chunk_id) if chunk_id else SQL(),
         )
+        # The query reads the state from the database (a retry's reset to
+        # pending may not be flushed yet when the job runs in this very
+        # transaction, as with queue_job's test helpers).
+        self.flush_model(["state"])
         for _attempt in range(3):
             try:
                 with self.env.cr.savepoint(flush=False):
                     self.env.cr.execute(query)
                     row = self.env.cr.fetchone()
             except (SerializationFailure, LockNotAvailable):
+                if chunk_id:
+                    raise
                 # A fresh snapshot sees the chunk done (or still pending).
                 self.env.cr.rollback()
                 continue
@@ -145,9 +196,11 @@ class HelpdeskBillingBatchChunk(models.Model):
             return chunk
         return self.browse()
 
-    def _run(self):
+    def _run(self, refresh_batch=True):
         """Run the (locked, pending) chunk: its work in a savepoint, then its
-        state; a failure rolls its work back and records why."""
+        state; a failure rolls its work back and records why. Then the
+        batch's counts and end, unless ``refresh_batch`` is False (a queue
+        job: they are a job of their own)."""
         self.ensure_one()
         # The bookkeeping is the engine's (managers only read chunks).
         chunk = self.sudo()
@@ -161,7 +214,9 @@ class HelpdeskBillingBatchChunk(models.Model):
         else:
             vals.update(state="done", error=False)
         chunk.write(vals)
-        chunk.batch_id._finish_if_complete()
+        if refresh_batch:
+            chunk.batch_id._refresh_counts()
+            chunk.batch_id._finish_if_complete()
 
     def _run_operation(self):
         """What the foreground button does, for the customer's sessions, as

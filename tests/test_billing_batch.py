@@ -1,121 +1,26 @@
 """Rate all and Create invoices over more sessions than Settings' threshold:
 a background batch, one chunk per customer, run by the scheduled action."""
 
-from datetime import timedelta
-
 from odoo.exceptions import AccessError
-from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import SupportAccountingCase
+from ..models.helpdesk_billing_batch_chunk import ENGINE_PARAM
+from .common_billing_batch import BillingBatchCase
 
 
 @tagged("post_install", "-at_install")
-class TestBillingBatch(SupportAccountingCase):
+class TestBillingBatch(BillingBatchCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.helpdesk_batch_threshold = 3
-        # The billing manager also posts invoices.
-        cls.billing_manager.group_ids = [
-            Command.link(cls.env.ref("account.group_account_invoice").id)
-        ]
-        Partner = cls.env["res.partner"]
-        # Two pairs of customers on one tariff: the first pair is billed in
-        # the foreground, the second in the background, the same way.
-        cls.customers = Partner.create(
-            [{"name": f"HSB Batch {key}", "is_company": True} for key in "ABCD"]
-        )
-        cls.hourly = cls.env["helpdesk.contract.profile"].create(
-            {
-                "name": "HSB batch hourly",
-                "billing_type": "pay_per_use",
-                "initial_step_duration": 15,
-                "initial_step_cost": 25.0,
-                "step_duration": 10,
-                "step_cost": 12.0,
-                "product_id": cls.support_product.id,
-                "partner_ids": [Command.set(cls.customers.ids)],
-            }
-        )
-        cls.tickets = cls.env["helpdesk.ticket"].create(
-            [
-                {
-                    "name": f"HSB batch ticket {customer.name}",
-                    "description": "<p>x</p>",
-                    "partner_id": customer.id,
-                }
-                for customer in cls.customers
-            ]
-        )
-        cls.cron = cls.env.ref("helpdesk_session_billing.ir_cron_billing_batch")
-
-    def _sessions(self, ticket, minutes_list):
-        """Sessions of ``ticket`` lasting ``minutes_list``, an hour apart."""
-        return self.env["helpdesk.session"].create(
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "user_id": self.agent.id,
-                    "date_start": self.DAY + timedelta(hours=index),
-                    "date_end": self.DAY + timedelta(hours=index, minutes=minutes),
-                }
-                for index, minutes in enumerate(minutes_list)
-            ]
-        )
-
-    def _two_customers(self, first, second):
-        """Sessions of customers ``first`` and ``second`` (indexes): three
-        and two, of the same lengths for every pair."""
-        return self._sessions(self.tickets[first], [20, 45, 70]) | self._sessions(
-            self.tickets[second], [5, 95]
-        )
-
-    def _rate_all(self, sessions):
-        wizard = (
-            self.env["helpdesk.session.rating.wizard"]
-            .with_user(self.billing_manager)
-            .create(
-                {
-                    "state_filter": "draft",
-                    "date_from": False,
-                    "date_to": False,
-                    "session_ids": [Command.set(sessions.ids)],
-                }
-            )
-        )
-        return wizard.action_rate_all()
-
-    def _invoice_all(self, sessions, post=False):
-        wizard = (
-            self.env["helpdesk.session.invoice.wizard"]
-            .with_user(self.billing_manager)
-            .create(
-                {
-                    "session_ids": [Command.set(sessions.ids)],
-                    "grouping": "session",
-                    "post": post,
-                }
-            )
-        )
-        return wizard.action_create_invoices()
-
-    def _batch(self, action):
-        """The batch a button's notification opens."""
-        following = action["params"]["next"]
-        self.assertEqual(following["res_model"], "helpdesk.billing.batch")
-        return self.env["helpdesk.billing.batch"].browse(following["res_id"])
+        # The scheduled action's path, even where queue_job is installed (the
+        # test database has it: test_billing_batch_queue_job.py).
+        cls.env["ir.config_parameter"].set_param(ENGINE_PARAM, "cron")
 
     def _run_job(self):
         with self.enter_registry_test_mode():
             self.cron.method_direct_trigger()
         self.env.invalidate_all()
-
-    def _figures(self, sessions):
-        return [
-            (s.total_duration, s.billed_duration, s.cost, s.state)
-            for s in sessions.sorted(lambda s: (s.partner_id.name, s.date_start))
-        ]
 
     def test_batch_is_cut_by_customer_and_runs_in_the_background(self):
         sessions = self._two_customers(2, 3)
@@ -128,6 +33,7 @@ class TestBillingBatch(SupportAccountingCase):
             self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
         )
         self.assertEqual(batch.operation, "rate")
+        self.assertEqual(batch.engine, "cron")
         self.assertEqual(batch.user_id, self.billing_manager)
         self.assertEqual(batch.state, "queued")
         self.assertEqual(batch.session_count, 5)
@@ -324,22 +230,3 @@ class TestBillingBatch(SupportAccountingCase):
             batch.with_user(self.agent).read(["state"])
         with self.assertRaises(AccessError):
             batch.chunk_ids.with_user(self.billing_manager).write({"state": "done"})
-
-    def test_queue_job_makes_a_job_per_customer(self):
-        """Only where the OCA queue_job module is installed in the database
-        (it is not a dependency)."""
-        if not self.env["helpdesk.billing.batch.chunk"]._queue_job_installed():
-            self.skipTest("queue_job is not installed")
-        from odoo.addons.queue_job.tests.common import (  # noqa: PLC0415
-            trap_jobs,
-        )
-
-        sessions = self._two_customers(0, 1)
-        with trap_jobs() as trap:
-            batch = self._batch(self._rate_all(sessions))
-            trap.assert_jobs_count(2)
-            for job in trap.enqueued_jobs:
-                self.assertEqual(job.channel, "root.helpdesk_billing")
-            trap.perform_enqueued_jobs()
-        self.assertEqual(batch.state, "done")
-        self.assertEqual(set(sessions.mapped("state")), {"rated"})

@@ -2,10 +2,18 @@
 moment, on two real database connections (committed data, cleaned up
 afterwards): a chunk is never run twice."""
 
+from psycopg2.errors import SerializationFailure
+
 from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import TwoConnectionsCase
+
+try:
+    from odoo.addons.queue_job.exception import RetryableJobError
+    from odoo.addons.queue_job.tests.common import trap_jobs
+except ImportError:  # the wheel is a test requirement (requirements.txt)
+    RetryableJobError = trap_jobs = None
 
 
 @tagged("post_install", "-at_install")
@@ -133,3 +141,113 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             # ... and the next run of the job does the chunk.
             self._chunks(cr2)._cron_run_chunks()
         self._assert_rated_once()
+
+    def test_a_queue_job_on_a_chunk_another_worker_holds_is_run_again_later(self):
+        if RetryableJobError is None:
+            self.skipTest("queue_job is not importable")
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            chunk = self._chunks(cr1)._acquire()
+            job_chunk = self._chunks(cr2).browse(chunk.id)
+            # Held by the scheduled action (or a job delivered twice): the
+            # job neither waits for the lock nor ends as if the chunk were
+            # done; queue_job runs it again later.
+            with self.assertRaises(RetryableJobError):
+                job_chunk._job_run_chunk()
+            chunk._run()
+            cr1.commit()
+            cr2.rollback()
+            # Run again once the other worker committed: nothing to do.
+            self.assertEqual(job_chunk._job_run_chunk(), "already done or taken")
+            cr2.commit()
+        self._assert_rated_once()
+
+    def test_a_queue_job_with_an_older_snapshot_lets_queue_job_retry(self):
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            job_chunk = self._chunks(cr2).search([("batch_id", "=", self.ids["batch"])])
+            # The job's transaction began (queue_job locked its job) before
+            # the other worker ended the chunk.
+            self.assertEqual(job_chunk.state, "pending")
+            chunk = self._chunks(cr1)._acquire()
+            chunk._run()
+            cr1.commit()
+            # The serialization failure goes up to queue_job, which
+            # postpones the job: no rollback of the job's own transaction
+            # here (the savepoint only), so cr2 is still usable.
+            with self.assertRaises(SerializationFailure):
+                job_chunk._job_run_chunk()
+            cr2.execute("SELECT 1")
+            cr2.rollback()
+            self.assertEqual(job_chunk._job_run_chunk(), "already done or taken")
+        self._assert_rated_once()
+
+    def test_two_customers_jobs_of_one_batch_land_in_parallel(self):
+        """Neither customer's job writes the batch (its counts and end are a
+        short job of their own): two at once do not conflict."""
+        if RetryableJobError is None:
+            self.skipTest("queue_job is not importable")
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            partner = env["res.partner"].create(
+                {"name": "HSB Concurrent Batch 2", "is_company": True}
+            )
+            env["helpdesk.contract.profile"].browse(self.ids["profile"]).write(
+                {"partner_ids": [Command.link(partner.id)]}
+            )
+            ticket, sessions = self._create_ticket_sessions(
+                env, partner, "HSB concurrent batch 2"
+            )
+            second = env["helpdesk.billing.batch.chunk"].create(
+                {
+                    "batch_id": self.ids["batch"],
+                    "partner_id": partner.id,
+                    "company_id": env.company.id,
+                    "session_ids": [Command.set(sessions.ids)],
+                }
+            )
+            extra = (partner.id, ticket.id, sessions.ids, second.id)
+        self.addCleanup(self._cleanup_second_customer, *extra)
+        first_id = self._chunks_of_batch()[0]
+        # The jobs the customers' jobs queue are trapped, not committed.
+        with (
+            trap_jobs() as trap,
+            self.registry.cursor() as cr1,
+            self.registry.cursor() as cr2,
+        ):
+            # A lock wait would be the batch row: fail rather than wait.
+            cr2.execute("SET LOCAL lock_timeout = '2s'")
+            first = self._chunks(cr1).browse(first_id)
+            second = self._chunks(cr2).browse(extra[3])
+            # Both transactions begin before either ends.
+            self.assertEqual((first.state, second.state), ("pending", "pending"))
+            self.assertIn("rated", first._job_run_chunk())
+            self.assertIn("rated", second._job_run_chunk())
+            cr1.commit()
+            cr2.commit()
+            self.assertEqual(
+                [job.method_name for job in trap.enqueued_jobs], ["_job_refresh"] * 2
+            )
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            batch = env["helpdesk.billing.batch"].browse(self.ids["batch"])
+            self.assertEqual(set(batch.chunk_ids.mapped("state")), {"done"})
+            # Each job queued the batch's refresh: run here, one after the other.
+            self.assertEqual(batch._job_refresh(), "done")
+            self.assertEqual(batch._job_refresh(), "done")
+            self.assertEqual((batch.done_count, batch.done_session_count), (2, 4))
+            self.assertEqual(len(self._rated_messages(batch)), 1)
+
+    def _chunks_of_batch(self):
+        with self.registry.cursor() as cr:
+            return self._chunks(cr).search([("batch_id", "=", self.ids["batch"])]).ids
+
+    @staticmethod
+    def _rated_messages(batch):
+        return batch.message_ids.filtered(lambda m: "rated" in (m.body or ""))
+
+    def _cleanup_second_customer(self, partner_id, ticket_id, session_ids, chunk_id):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            env["helpdesk.billing.batch.chunk"].browse(chunk_id).unlink()
+            self._delete_sessions(env["helpdesk.session"].browse(session_ids))
+            env["helpdesk.ticket"].browse(ticket_id).unlink()
+            env["res.partner"].browse(partner_id).unlink()
