@@ -24,6 +24,7 @@ state) quadratic in the lines created in the transaction, on either path.
 """
 
 import argparse
+import os
 import time
 from datetime import datetime, timedelta
 
@@ -272,6 +273,31 @@ def report_ours(label, count, measure):
     )
 
 
+def summary(name, **figures):
+    """One line a script can parse: ``SUMMARY <name> key=value ...``, with
+    the machine's load average (1 min) when it was printed."""
+    figures["load"] = f"{os.getloadavg()[0]:.2f}"
+    print(
+        f"SUMMARY {name} "
+        + " ".join(
+            f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}"
+            for key, value in figures.items()
+        )
+    )
+
+
+def summary_ours(name, count, measure):
+    elapsed, queries, invoices, lines = measure
+    summary(
+        name,
+        sessions=count,
+        invoices=len(invoices),
+        lines=lines,
+        seconds=elapsed,
+        queries=queries,
+    )
+
+
 def main():
     args = parse_args()
     odoo_volume = args.sessions if args.odoo_volume is None else args.odoo_volume
@@ -324,6 +350,7 @@ def main():
             print(f"  (set-up: rating {len(sessions)} sessions took {rating:.1f} s)")
             timed[grouping] = time_ours(env, sessions, grouping)
             report_ours(f"ours, one line {label}", len(sessions), timed[grouping])
+            summary_ours(f"ours_per_{grouping}", len(sessions), timed[grouping])
         if not check_odoo:
             return
 
@@ -339,6 +366,7 @@ def main():
             )
             timed["ticket"] = time_ours(env, small)
             report_ours("ours, same volume as Odoo's", odoo_volume, timed["ticket"])
+            summary_ours("ours_per_ticket_odoo_volume", odoo_volume, timed["ticket"])
         orders, timesheets = prepare_timesheets(
             env, odoo_volume, odoo_customers, "Bench SO customer"
         )
@@ -349,10 +377,20 @@ def main():
             f"{len(invoices) / elapsed:.1f} invoices/s, "
             f"{len(timesheets) / elapsed:.0f} lines/s"
         )
+        summary(
+            "odoo_sale_timesheet",
+            lines=len(timesheets),
+            invoices=len(invoices),
+            seconds=elapsed,
+            queries=queries,
+        )
         ratios = f"Odoo takes {elapsed / timed['ticket'][0]:.1f}x our time"
+        figures = {"odoo_over_ours_per_ticket": elapsed / timed["ticket"][0]}
         if same:
             ratios += f" ({elapsed / timed['session'][0]:.1f}x with a line per session)"
+            figures["odoo_over_ours_per_session"] = elapsed / timed["session"][0]
         print(f"ratio at {odoo_volume} lines for {odoo_customers} customers: {ratios}")
+        summary("ratio", lines=odoo_volume, **figures)
         if not same:
             print(
                 f"  (Odoo's path measured on {odoo_volume} lines, not "
