@@ -43,6 +43,7 @@ from . import helpdesk_ticket_portal
 from . import helpdesk_response_target
 from . import helpdesk_ticket_targets
 from . import account_move
+from . import account_move_product_line_values
 from . import account_move_session_annex
 from . import account_move_line
 from . import account_analytic_distribution_model

@@ -15,10 +15,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError
-from odoo.fields import Command, Domain
+from odoo.fields import Domain
 from odoo.tools import SQL, float_is_zero, float_round
-
-from .account_analytic_distribution_model import AnalyticDistributionCache
 
 # How the sessions of an invoice make its lines (the default first), offered
 # by both invoicing wizards.
@@ -110,37 +108,29 @@ class HelpdeskSession(models.Model):
         )
 
     def _create_invoices(self, grouping="ticket"):
-        """One ``create`` for all the invoices, then one update linking every
-        session to its line: the queries do not depend on the number of
-        sessions (Odoo's own work per invoice line aside)."""
+        """One ``create`` for all the invoices, then one for all their lines
+        and one update linking every session to its line: the queries do not
+        depend on the number of sessions (Odoo's own work per invoice line
+        aside)."""
         sessions = self._lock_for_invoicing()
         groups = sessions.sorted(lambda s: (s.date_start, s.id)).grouped(
             lambda s: (s.partner_id, s.company_id, s.currency_id)
         )
         vals_list, line_groups = [], []
         for (partner, company, _currency), group in groups.items():
-            vals = group._prepare_invoice_vals(partner, company)
-            vals["invoice_line_ids"] = []
+            vals_list.append(group._prepare_invoice_vals(partner, company))
             line_groups.append(group._get_invoice_line_groups(grouping))
-            for line_sessions in line_groups[-1]:
-                line_vals = line_sessions._prepare_invoice_line_vals()
-                line_vals.update(line_sessions._get_invoice_line_amounts(company))
-                vals["invoice_line_ids"].append(Command.create(line_vals))
-            vals_list.append(vals)
         # Odoo posts (and routes to followers) one "Invoice Created" message
         # per invoice, six queries each: one batch of log notes instead.
         invoices = (
             self.env["account.move"]
             .sudo()
-            .with_context(
-                default_move_type="out_invoice",
-                mail_create_nolog=True,
-                helpdesk_distribution_cache=AnalyticDistributionCache(),
-            )
+            .with_context(default_move_type="out_invoice", mail_create_nolog=True)
             .create(vals_list)
             # Nothing of the creation context goes further than the creation.
             .with_env(self.env(su=True))
         )
+        lines = invoices._create_session_lines(line_groups)
         invoices._message_log_batch(
             bodies={
                 invoice.id: self.env._(
@@ -153,10 +143,7 @@ class HelpdeskSession(models.Model):
             }
         )
         sessions._link_invoice_lines(
-            self.env["account.move.line"].concat(
-                *(invoice.invoice_line_ids.sorted("id") for invoice in invoices)
-            ),
-            [group for invoice_groups in line_groups for group in invoice_groups],
+            lines, [group for invoice_groups in line_groups for group in invoice_groups]
         )
         return invoices.sudo(False)
 

@@ -24,6 +24,7 @@ state) quadratic in the lines created in the transaction, on either path.
 """
 
 import argparse
+import os
 import time
 from datetime import datetime, timedelta
 
@@ -45,6 +46,11 @@ def parse_args():
     parser.add_argument("database")
     parser.add_argument("--sessions", type=int, default=10000)
     parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument(
+        "--analytic",
+        action="store_true",
+        help="the profile sets an analytic distribution on its lines",
+    )
     parser.add_argument(
         "--tickets", type=int, default=2, help="tickets of each customer"
     )
@@ -103,13 +109,29 @@ def work_slots(count, partners):
 # Our path
 # ----------------------------------------------------------------------
 def prepare_sessions(
-    env, session_count, customer_count, prefix, users, *, ticket_count=2
+    env,
+    session_count,
+    customer_count,
+    prefix,
+    users,
+    *,
+    ticket_count=2,
+    analytic=False,
 ):
     """Rated sessions of ``customer_count`` pay-per-use customers, spread
-    evenly over ``ticket_count`` tickets of each."""
+    evenly over ``ticket_count`` tickets of each (with ``analytic``, the
+    profile puts its lines on an analytic account)."""
     partners = customers(env, customer_count, prefix)
+    distribution = {}
+    if analytic:
+        plan = env["account.analytic.plan"].create({"name": f"{prefix} plan"})
+        account = env["account.analytic.account"].create(
+            {"name": f"{prefix} support", "plan_id": plan.id}
+        )
+        distribution = {str(account.id): 100}
     env["helpdesk.contract.profile"].create(
         {
+            **({"analytic_distribution": distribution} if distribution else {}),
             "name": f"{prefix} pay-per-use",
             "billing_type": "pay_per_use",
             "initial_step_duration": 15,
@@ -154,21 +176,23 @@ def prepare_sessions(
 
 
 def time_ours(env, sessions, grouping="ticket"):
-    """Seconds and queries of invoicing ``sessions``, and the invoices."""
+    """Seconds and queries of invoicing ``sessions``, the invoices and their
+    lines, and the seconds of CPU of this process (Odoo's Python, not the
+    database's): on a shared machine, the figure the load moves least."""
     env.flush_all()
     env.invalidate_all()
     queries = env.cr.sql_log_count
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     action = sessions.action_create_invoices(grouping=grouping)
     env.flush_all()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     queries = env.cr.sql_log_count - queries
     invoices = env["account.move"].search(action.get("domain") or [])
     if action.get("res_id"):
         invoices = env["account.move"].browse(action["res_id"])
     lines = sum(len(invoice.invoice_line_ids) for invoice in invoices)
     assert sessions.filtered(lambda s: s.state != "invoiced").ids == [], "left over"
-    return elapsed, queries, invoices, lines
+    return elapsed, queries, invoices, lines, cpu
 
 
 # ----------------------------------------------------------------------
@@ -235,7 +259,7 @@ def time_odoo(env, orders, timesheets):
     env.flush_all()
     env.invalidate_all()
     queries = env.cr.sql_log_count
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     wizard = (
         env["sale.advance.payment.inv"]
         .with_context(active_model="sale.order", active_ids=orders.ids)
@@ -243,12 +267,12 @@ def time_odoo(env, orders, timesheets):
     )
     wizard.create_invoices()
     env.flush_all()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     queries = env.cr.sql_log_count - queries
     invoices = orders.invoice_ids
     assert len(invoices) == len(orders), "not one invoice per order"
     assert not timesheets.filtered(lambda t: not t.timesheet_invoice_id), "left"
-    return elapsed, queries, invoices
+    return elapsed, queries, invoices, cpu
 
 
 # ----------------------------------------------------------------------
@@ -264,11 +288,37 @@ def warm_up(env, users, check_odoo):
 
 
 def report_ours(label, count, measure):
-    elapsed, queries, invoices, lines = measure
+    elapsed, queries, invoices, lines, _cpu = measure
     print(
         f"{label}: {count} sessions, {len(invoices)} invoices ({lines} lines) "
         f"in {elapsed:.2f} s, {queries} queries: "
         f"{len(invoices) / elapsed:.1f} invoices/s, {count / elapsed:.0f} sessions/s"
+    )
+
+
+def summary(name, **figures):
+    """One line a script can parse: ``SUMMARY <name> key=value ...``, with
+    the machine's load average (1 min) when it was printed."""
+    figures["load"] = f"{os.getloadavg()[0]:.2f}"
+    print(
+        f"SUMMARY {name} "
+        + " ".join(
+            f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}"
+            for key, value in figures.items()
+        )
+    )
+
+
+def summary_ours(name, count, measure):
+    elapsed, queries, invoices, lines, cpu = measure
+    summary(
+        name,
+        sessions=count,
+        invoices=len(invoices),
+        lines=lines,
+        seconds=elapsed,
+        cpu_seconds=cpu,
+        queries=queries,
     )
 
 
@@ -300,6 +350,7 @@ def main():
             f"Invoicing bench on {args.database}: {args.sessions} rated sessions "
             f"of {args.customers} pay-per-use customers ({args.tickets} tickets "
             "each), one batch"
+            + (", lines on the profile's analytic account" if args.analytic else "")
         )
         users = consultants(env)
         check_odoo = bool(odoo_volume)
@@ -320,10 +371,12 @@ def main():
                 f"Bench {grouping} customer",
                 users,
                 ticket_count=args.tickets,
+                analytic=args.analytic,
             )
             print(f"  (set-up: rating {len(sessions)} sessions took {rating:.1f} s)")
             timed[grouping] = time_ours(env, sessions, grouping)
             report_ours(f"ours, one line {label}", len(sessions), timed[grouping])
+            summary_ours(f"ours_per_{grouping}", len(sessions), timed[grouping])
         if not check_odoo:
             return
 
@@ -336,23 +389,40 @@ def main():
                 "Bench small customer",
                 users,
                 ticket_count=args.tickets,
+                analytic=args.analytic,
             )
             timed["ticket"] = time_ours(env, small)
             report_ours("ours, same volume as Odoo's", odoo_volume, timed["ticket"])
+            summary_ours("ours_per_ticket_odoo_volume", odoo_volume, timed["ticket"])
         orders, timesheets = prepare_timesheets(
             env, odoo_volume, odoo_customers, "Bench SO customer"
         )
-        elapsed, queries, invoices = time_odoo(env, orders, timesheets)
+        elapsed, queries, invoices, cpu = time_odoo(env, orders, timesheets)
         print(
             f"Odoo (sale_timesheet): {len(timesheets)} timesheet lines, "
             f"{len(invoices)} invoices in {elapsed:.2f} s, {queries} queries: "
             f"{len(invoices) / elapsed:.1f} invoices/s, "
             f"{len(timesheets) / elapsed:.0f} lines/s"
         )
+        summary(
+            "odoo_sale_timesheet",
+            lines=len(timesheets),
+            invoices=len(invoices),
+            seconds=elapsed,
+            cpu_seconds=cpu,
+            queries=queries,
+        )
         ratios = f"Odoo takes {elapsed / timed['ticket'][0]:.1f}x our time"
+        figures = {
+            "odoo_over_ours_per_ticket": elapsed / timed["ticket"][0],
+            "cpu_odoo_over_ours_per_ticket": cpu / timed["ticket"][4],
+        }
         if same:
             ratios += f" ({elapsed / timed['session'][0]:.1f}x with a line per session)"
+            figures["odoo_over_ours_per_session"] = elapsed / timed["session"][0]
+            figures["cpu_odoo_over_ours_per_session"] = cpu / timed["session"][4]
         print(f"ratio at {odoo_volume} lines for {odoo_customers} customers: {ratios}")
+        summary("ratio", lines=odoo_volume, **figures)
         if not same:
             print(
                 f"  (Odoo's path measured on {odoo_volume} lines, not "
