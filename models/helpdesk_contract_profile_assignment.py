@@ -104,9 +104,26 @@ class HelpdeskContractProfile(models.Model):
                 ("partner_category_ids", "!=", False),
             ]
         )
-        candidates = profiles | others
+        # Two profiles can only conflict through a customer of both or tags
+        # on both: each profile is compared with those alone (a thousand
+        # subscriptions created at once are not a million pairs).
+        by_customer = defaultdict(list)
+        tagged = []
+        for candidate in profiles | others:
+            for customer in candidate._direct_customers():
+                by_customer[customer.id].append(candidate)
+            if candidate.partner_category_ids:
+                tagged.append(candidate)
         for profile in profiles:
-            for other in candidates - profile:
+            related = {
+                other
+                for customer in profile._direct_customers()
+                for other in by_customer[customer.id]
+            }
+            if profile.partner_category_ids:
+                related.update(tagged)
+            related.discard(profile)
+            for other in sorted(related, key=lambda record: record.id):
                 if other.company_id == profile.company_id and profile._overlaps(other):
                     profile._raise_if_conflicting(other)
 
