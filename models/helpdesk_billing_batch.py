@@ -129,10 +129,15 @@ class HelpdeskBillingBatch(models.Model):
         job triggered now."""
         if not sessions:
             raise UserError(self.env._("There are no sessions to process."))
+        # Batches run as the user who started them: only this method makes
+        # them (no one may create one over RPC naming another user), for a
+        # billing manager who may change these sessions.
+        self.env["helpdesk.session"]._check_rating_rights()
+        sessions.check_access("write")
         groups = sessions.sorted(lambda s: (s.date_start, s.id)).grouped(
             lambda s: (s.partner_id, s.company_id)
         )
-        batch = self.create(
+        batch = self.sudo().create(
             {
                 "operation": operation,
                 "company_id": self.env.company.id,
@@ -155,7 +160,7 @@ class HelpdeskBillingBatch(models.Model):
         )
         batch._refresh_counts()
         batch.chunk_ids._enqueue(batch.engine)
-        return batch
+        return batch.sudo(False)
 
     # ------------------------------------------------------------------
     # Actions

@@ -230,3 +230,34 @@ class TestBillingBatch(BillingBatchCase):
             batch.with_user(self.agent).read(["state"])
         with self.assertRaises(AccessError):
             batch.chunk_ids.with_user(self.billing_manager).write({"state": "done"})
+
+    def test_batches_are_made_by_the_buttons_only(self):
+        """A batch runs as the user it names: a billing manager cannot make
+        one (or a chunk) over the API, naming someone else or not."""
+        sessions = self._two_customers(2, 3)
+        Batch = self.env["helpdesk.billing.batch"].with_user(self.billing_manager)
+        for user in (self.env.ref("base.user_admin"), self.billing_manager):
+            with self.assertRaises(AccessError):
+                Batch.create(
+                    {
+                        "operation": "rate",
+                        "user_id": user.id,
+                        "chunk_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "partner_id": self.customers[2].id,
+                                    "session_ids": [(6, 0, sessions.ids)],
+                                },
+                            )
+                        ],
+                    }
+                )
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.billing.batch.chunk"].with_user(
+                self.billing_manager
+            ).create({"partner_id": self.customers[2].id})
+        # The button's way still works for them.
+        batch = self._batch(self._rate_all(sessions))
+        self.assertEqual(batch.user_id, self.billing_manager)
