@@ -261,3 +261,19 @@ class TestBillingBatch(BillingBatchCase):
         # The button's way still works for them.
         batch = self._batch(self._rate_all(sessions))
         self.assertEqual(batch.user_id, self.billing_manager)
+
+    def test_only_sessions_left_to_invoice_count_for_the_threshold(self):
+        """Create invoices on five sessions of which two are rated: two
+        are left to invoice, under a threshold of 3: invoiced at once."""
+        sessions = self._sessions(self.tickets[0], [20, 45, 70, 30, 50])
+        self.company.helpdesk_batch_threshold = 0
+        self._rate_all(sessions[3:])
+        self.company.helpdesk_batch_threshold = 3
+        action = self._invoice_all(sessions)
+        self.assertFalse(self.env["helpdesk.billing.batch"].search([]))
+        self.assertEqual(sessions[3:].mapped("state"), ["invoiced", "invoiced"])
+        self.assertEqual(set(sessions[:3].mapped("state")), {"draft"})
+        self.assertNotEqual(
+            (action.get("params") or {}).get("next", {}).get("res_model"),
+            "helpdesk.billing.batch",
+        )

@@ -29,11 +29,16 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
 
     def action_create_invoices(self):
         self.ensure_one()
-        if self.env.company._helpdesk_runs_in_background(self.session_ids):
+        # Only what is left to invoice counts against Settings' threshold
+        # and goes into a batch.
+        invoiceable = self.session_ids.filtered_domain(
+            self.session_ids._get_invoiceable_domain()
+        )
+        if self.env.company._helpdesk_runs_in_background(invoiceable):
             # More sessions than Settings' threshold: a background batch.
             self.session_ids._check_rating_rights()
             batch = self.env["helpdesk.billing.batch"]._create_for_sessions(
-                "invoice", self.session_ids, grouping=self.grouping, post=self.post
+                "invoice", invoiceable, grouping=self.grouping, post=self.post
             )
             return batch._notify_queued()
         action = self.session_ids.action_create_invoices(
