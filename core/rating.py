@@ -40,6 +40,7 @@ def rate_sessions(
     balance_minutes=0.0,
     overage=None,
     surcharge_mode=engine.SURCHARGE_HOURS,
+    *,
     day_balance=None,
 ):
     """Rate ``sessions`` (in chronological order) under one profile's tariff.

@@ -4,8 +4,8 @@ Append-only: rating adds one row per session and block it took from, an
 unrating adds the opposite rows, settling an overdrawn balance moves minutes
 from no block (``block_id`` empty: the balance went negative) to the new
 block; a block whose invoice is no longer paid (paid before use) gives what
-it held back to no block (``unpaid``). A block's consumption is the sum of its rows, a session's net rows say
-what to give back to whom.
+it held back to no block (``unpaid``). A block's consumption is the sum of its
+rows, a session's net rows say what to give back to whom.
 """
 
 from odoo import fields, models

@@ -144,7 +144,7 @@ class HelpdeskContractProfile(models.Model):
     def _check_ledger_write(self, vals):
         """Once a renewal happened, the anchor its periods count from is the
         job's (a moved anchor would renew a period twice or skip one)."""
-        super()._check_ledger_write(vals)
+        result = super()._check_ledger_write(vals)
         if "renewal_anchor_date" in vals and self.filtered("renewal_anchor_date"):
             raise UserError(
                 self.env._(
@@ -155,6 +155,7 @@ class HelpdeskContractProfile(models.Model):
                     )["string"],
                 )
             )
+        return result
 
     # ------------------------------------------------------------------
     # Jobs
