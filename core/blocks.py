@@ -34,9 +34,21 @@ class Block:
     expiry: date | None = None
     start: date | None = None
     sequence: int = 0  # tie-break (the block id): older first
+    # The first day a session may take from it (None: any day): a period's
+    # block (renewal, carry-over) serves that period's sessions, not earlier.
+    valid_from: date | None = None
 
     def sort_key(self):
         return (self.expiry or _NO_EXPIRY, self.start or date.min, self.sequence)
+
+    def serves(self, day):
+        """Whether a session of ``day`` may take from the block (no day: any
+        block)."""
+        if not day:
+            return True
+        if self.expiry and self.expiry < day:
+            return False
+        return not (self.valid_from and self.valid_from > day)
 
 
 @dataclass
@@ -79,7 +91,7 @@ def allocate(blocks, demands):
         for block in ordered:
             if need <= 0:
                 break
-            if demand.day and block.expiry and block.expiry < demand.day:
+            if not block.serves(demand.day):
                 continue
             take = min(need, int(available[block.key]))
             if take <= 0:
@@ -93,6 +105,49 @@ def allocate(blocks, demands):
         allocations=allocations,
         available={key: float(value) for key, value in available.items()},
     )
+
+
+class DayBalance:
+    """The balance as rating sees it, session after session: a session of day
+    D may use only the blocks serving D (``Block.serves``: a block past its
+    expiry date counts for no session after it, whether or not the expiry job
+    ran). ``debt`` (minutes consumed that no usable block holds: a negative
+    balance) is first settled from the blocks serving ``today``, as the next
+    allocation does (``allocate``); what they do not cover stays owed."""
+
+    def __init__(self, blocks, debt=0, today=None):
+        self.blocks = sorted(blocks, key=Block.sort_key)
+        self.available = {block.key: _exact(block.available) for block in self.blocks}
+        self.owed = Fraction(0)
+        self.take(debt, today)
+
+    def minutes(self, day=None):
+        """Minutes a session of ``day`` may take (negative: owed)."""
+        total = sum(
+            (
+                Fraction(int(self.available[block.key]))
+                for block in self.blocks
+                if block.serves(day)
+            ),
+            Fraction(0),
+        )
+        return float(total - self.owed)
+
+    def take(self, minutes, day=None):
+        """Take ``minutes`` of a session of ``day``, as ``allocate`` would;
+        what no block covers is owed."""
+        need = int(minutes)
+        for block in self.blocks:
+            if need <= 0:
+                break
+            if not block.serves(day):
+                continue
+            taken = min(need, int(self.available[block.key]))
+            if taken > 0:
+                self.available[block.key] -= taken
+                need -= taken
+        if need > 0:
+            self.owed += need
 
 
 def merge(allocations):

@@ -20,6 +20,7 @@ class SessionToRate:
     rule_tariff: engine.Tariff | None = None  # a scope rule's own tariff
     # out-of-hours and holiday shares, and their multipliers
     surcharge: engine.Surcharge = engine.NO_SURCHARGE
+    day: object = None  # the session's day (with a ``day_balance``)
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,18 @@ def rate_sessions(
     balance_minutes=0.0,
     overage=None,
     surcharge_mode=engine.SURCHARGE_HOURS,
+    *,
+    day_balance=None,
 ):
     """Rate ``sessions`` (in chronological order) under one profile's tariff.
 
     Out-of-hours and holiday surcharges (``core/tariff.py``) multiply the
     price of pay-per-use sessions; a subscription takes them as hours or
     bills them apart at the overage tariff (``surcharge_mode``).
+
+    ``day_balance`` (a ``core.blocks.DayBalance``), when given, replaces
+    ``balance_minutes``: each session sees only the minutes of the blocks
+    valid on its day.
 
     Returns the ratings and the balance left (subscriptions; unchanged for
     pay-per-use)."""
@@ -73,6 +80,8 @@ def rate_sessions(
                 )
             )
         else:
+            if day_balance is not None:
+                balance_minutes = day_balance.minutes(session.day)
             surcharged = engine.consume_surcharged(
                 tariff,
                 minutes,
@@ -83,6 +92,8 @@ def rate_sessions(
             )
             consumption = surcharged.consumption
             balance_minutes = consumption.balance_after
+            if day_balance is not None:
+                day_balance.take(consumption.prepaid_minutes, session.day)
             ratings.append(
                 Rating(
                     session.key,

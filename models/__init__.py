@@ -18,6 +18,7 @@ from . import helpdesk_contract_block_expiry
 from . import helpdesk_contract_profile_renewal
 from . import helpdesk_contract_block_carry_over
 from . import helpdesk_contract_profile_topup
+from . import helpdesk_contract_block_payment
 from . import helpdesk_contract_balance_move
 from . import helpdesk_contract_profile_portal
 from . import helpdesk_scope_rule

@@ -7,6 +7,8 @@ class AnalyticDistributionCache:
 
     def __init__(self):
         self.distributions = {}
+        # Whether any distribution model exists (None: not looked up yet).
+        self.any_model = None
 
     @staticmethod
     def key(vals):
@@ -30,6 +32,12 @@ class AccountAnalyticDistributionModel(models.Model):
         cache = self.env.context.get("helpdesk_distribution_cache")
         if not isinstance(cache, AnalyticDistributionCache):
             return super()._get_distribution(vals)
+        # Without any model there is nothing to find (one lookup a batch,
+        # however many customers it has).
+        if cache.any_model is None:
+            cache.any_model = bool(self.sudo().search_count([], limit=1))
+        if not cache.any_model:
+            return {}
         key = cache.key(vals)
         try:
             known = key in cache.distributions

@@ -4,7 +4,8 @@ balance (a read-only SQL view over the blocks and their consumption).
 Blocks bought (pack, recharge, renewal, top-up, carry-over) add their hours;
 sessions consume, unratings give back, an overdraft settled by a new block
 moves minutes from "no block" to the block (two rows, net zero); expiries take
-what was left. The running balance of a subscription's last row is its
+what was left. Under paid-before-use a block counts once its invoice is paid
+(as in the remaining hours). The running balance of a subscription's last row is its
 remaining hours.
 """
 
@@ -17,6 +18,7 @@ MOVE_TYPES = [
     ("consumed", "Consumed"),
     ("given_back", "Given back"),
     ("settled", "Overdraft settled"),
+    ("unpaid", "Payment cancelled"),
     ("expired", "Expired"),
     ("carried_out", "Carried over"),
 ]
@@ -41,6 +43,8 @@ class HelpdeskContractBalanceMove(models.Model):
             "date_expired",
             "carried_out_minutes",
         ],
+        "helpdesk.contract.profile": ["partner_id", "pay_before_use"],
+        "account.move": ["payment_state"],
         "helpdesk.contract.block.allocation": [
             "profile_id",
             "company_id",
@@ -90,6 +94,15 @@ class HelpdeskContractBalanceMove(models.Model):
                        NULL::integer AS ticket_id, b.invoice_id,
                        b.hours AS hours
                   FROM helpdesk_contract_block b
+                  JOIN helpdesk_contract_profile p ON p.id = b.profile_id
+             LEFT JOIN account_move am ON am.id = b.invoice_id
+                 -- Paid before use: an unpaid block's hours are not there
+                 -- yet (as in the remaining hours).
+                 WHERE NOT (
+                       COALESCE(p.pay_before_use, FALSE) AND b.state = 'active'
+                       AND COALESCE(b.amount, 0) != 0
+                       AND COALESCE(am.payment_state, 'not_paid')
+                           NOT IN ('paid', 'in_payment'))
                 UNION ALL
                 SELECT a.id * 4 + 1, a.profile_id, p.partner_id, a.company_id,
                        a.date, 1, a.move_type, a.block_id, a.session_id,

@@ -27,6 +27,9 @@ BLOCK_KINDS = [
     ("carry_over", "Carry-over"),
 ]
 
+# Blocks bought for one period: valid from its start only.
+PERIOD_KINDS = ("renewal", "carry_over")
+
 
 class HelpdeskContractBlock(models.Model):
     _name = "helpdesk.contract.block"
@@ -233,17 +236,26 @@ class HelpdeskContractBlock(models.Model):
     # Business
     # ------------------------------------------------------------------
     def _is_usable(self, day=None):
-        """Whether the block may serve a session of ``day``."""
+        """Whether the block may serve a session of ``day`` (no day: any
+        session; ``core.blocks.Block.serves`` says which days)."""
         self.ensure_one()
         if self.state != "active":
             return False
-        return not (day and self.date_expiry and self.date_expiry < day)
+        return self._to_core()[0].serves(day)
 
     def _fifo_start(self):
         """The date the block counts as bought from: the pack is the
         subscription's first block, whatever the recharges' dates say."""
         self.ensure_one()
         return date.min if self.kind == "pack" else self.date_start
+
+    def _valid_from(self):
+        """The first day a session may take from the block: a period's block
+        (renewal, carry-over) serves its period's sessions, not earlier ones;
+        the pack, recharges and top-ups serve any unrated session (rating
+        often lags the work, and a recharge is bought to cover it)."""
+        self.ensure_one()
+        return self.date_start if self.kind in PERIOD_KINDS else None
 
     def _to_core(self):
         """The blocks as ``core/blocks.py`` allocates them."""
@@ -254,6 +266,7 @@ class HelpdeskContractBlock(models.Model):
                 expiry=block.date_expiry or None,
                 start=block._fifo_start(),
                 sequence=block.id,
+                valid_from=block._valid_from(),
             )
             for block in self
         ]

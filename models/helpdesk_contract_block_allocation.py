@@ -3,8 +3,9 @@
 Append-only: rating adds one row per session and block it took from, an
 unrating adds the opposite rows, settling an overdrawn balance moves minutes
 from no block (``block_id`` empty: the balance went negative) to the new
-block. A block's consumption is the sum of its rows, a session's net rows say
-what to give back to whom.
+block; a block whose invoice is no longer paid (paid before use) gives what
+it held back to no block (``unpaid``). A block's consumption is the sum of its
+rows, a session's net rows say what to give back to whom.
 """
 
 from odoo import fields, models
@@ -53,6 +54,7 @@ class HelpdeskContractBlockAllocation(models.Model):
             ("consumed", "Consumed"),
             ("given_back", "Given back"),
             ("settled", "Overdraft settled"),
+            ("unpaid", "Payment cancelled"),
         ],
         required=True,
         readonly=True,

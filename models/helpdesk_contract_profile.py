@@ -428,6 +428,7 @@ class HelpdeskContractProfile(models.Model):
                 billable(session),
                 rule_tariffs.get(session.scope_rule_id.id),
                 self._get_session_surcharge(session),
+                session._local_date() if session.date_start else None,
             )
             for session in sessions
         ]
@@ -437,6 +438,8 @@ class HelpdeskContractProfile(models.Model):
             self.remaining_hours * 60.0,
             overage_tariff,
             self.surcharge_mode,
+            # Each session sees the blocks valid on its day (subscriptions).
+            day_balance=self._get_rating_day_balance(),
         )
         figures = {
             "profile": self._tariff_figures(),

@@ -113,15 +113,41 @@ class HelpdeskContractProfile(models.Model):
         self.ensure_one()
         return self.block_ids.filtered(lambda block: block._is_usable(day))
 
+    def _get_rating_day_balance(self):
+        """The balance rating takes sessions from, day by day
+        (``core.blocks.DayBalance``): the usable blocks, each serving only the
+        sessions of the days it is valid on (a block past its expiry date
+        serves no later session, even before the expiry job ran), and what
+        is owed (the remaining hours less what those blocks hold: overdrawn
+        minutes, minutes held by blocks no longer usable). None for a form
+        not saved yet (the profile's balance is then the pack)."""
+        self.ensure_one()
+        if self.billing_type != "subscription" or not isinstance(self.id, int):
+            return None
+        blocks = self._get_usable_blocks()
+        held = sum(blocks.mapped("remaining_minutes"))
+        owed = max(round(held - self.remaining_hours * 60.0, 2), 0.0)
+        return blocks_core.DayBalance(
+            blocks._to_core(), owed, self.company_id._helpdesk_today()
+        )
+
+    def _sync_block_usability(self):
+        """Before rating allocates (and when an invoice is paid, or no longer
+        is): the blocks now usable take the minutes owed. A hook
+        (paid-before-use first gives back what blocks no longer usable
+        held). Returns the allocation rows written."""
+        return self._settle_overdrawn_minutes()
+
     def _settle_overdrawn_minutes(self):
         """Minutes no block covered (the balance went negative) are taken from
-        the blocks now usable, oldest sessions first: a row giving them back
-        to no block and one taking them from the block."""
+        the blocks now usable (valid today), oldest sessions first: a row
+        giving them back to no block and one taking them from the block.
+        Returns the rows."""
+        Allocation = self.env["helpdesk.contract.block.allocation"]
         subscriptions = self.filtered(lambda p: p.billing_type == "subscription")
         if not subscriptions:
-            return
-        Allocation = self.env["helpdesk.contract.block.allocation"]
-        groups = Allocation._read_group(
+            return Allocation
+        groups = Allocation.sudo()._read_group(
             [("profile_id", "in", subscriptions.ids), ("block_id", "=", False)],
             ["profile_id", "session_id"],
             ["minutes:sum"],
@@ -139,9 +165,15 @@ class HelpdeskContractProfile(models.Model):
                 )
             )
             blocks = profile._get_usable_blocks()
+            # A debt: paid by the blocks valid today, whatever the sessions'
+            # days.
+            today = profile.company_id._helpdesk_today()
             result = blocks_core.allocate(
                 blocks._to_core(),
-                [blocks_core.Demand(session.id, minutes) for session, minutes in items],
+                [
+                    blocks_core.Demand(session.id, minutes, today)
+                    for session, minutes in items
+                ],
             )
             for allocation in result.allocations:
                 if allocation.block is None:
@@ -159,8 +191,9 @@ class HelpdeskContractProfile(models.Model):
                         "minutes": allocation.minutes,
                     },
                 ]
-        if vals_list:
-            Allocation.sudo()._ledger_writer().create(vals_list)
+        if not vals_list:
+            return Allocation
+        return Allocation.sudo()._ledger_writer().create(vals_list).sudo(False)
 
     def _migrate_to_blocks(self):
         """Blocks for subscriptions made before blocks existed: the pack's, the

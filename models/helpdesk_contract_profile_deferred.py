@@ -18,6 +18,7 @@ from odoo.fields import Command, Domain
 from ..core import blocks as blocks_core
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
+from .account_analytic_distribution_model import AnalyticDistributionCache
 
 
 class HelpdeskContractProfile(models.Model):
@@ -172,7 +173,17 @@ class HelpdeskContractProfile(models.Model):
                 )
         if not entries_vals:
             return self.env["account.move"]
-        entries = self.env["account.move"].sudo().create(entries_vals)
+        # One create and one posting for the batch; one lookup of the
+        # distribution models.
+        entries = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(
+                helpdesk_distribution_cache=AnalyticDistributionCache(),
+                mail_create_nolog=True,
+            )
+            .create(entries_vals)
+        )
         entries.action_post()
         return entries.sudo(False)
 

@@ -17,6 +17,7 @@ before it applies, the chatter keeps each change.
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from ..core import blocks as blocks_core
@@ -88,7 +89,8 @@ class HelpdeskContractProfile(models.Model):
     renewal_anchor_date = fields.Date(
         readonly=True,
         copy=False,
-        help="The first renewal date: later ones count from it (month ends).",
+        help="The first renewal date: later ones count from it (month ends). "
+        "Kept by the renewal job once a renewal happened.",
     )
     indexation_percent = fields.Float(
         string="Yearly indexation (%)",
@@ -135,6 +137,25 @@ class HelpdeskContractProfile(models.Model):
                 index_new=profile.indexation_index,
                 digits=profile.currency_id.decimal_places,
             )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    def _check_ledger_write(self, vals):
+        """Once a renewal happened, the anchor its periods count from is the
+        job's (a moved anchor would renew a period twice or skip one)."""
+        result = super()._check_ledger_write(vals)
+        if "renewal_anchor_date" in vals and self.filtered("renewal_anchor_date"):
+            raise UserError(
+                self.env._(
+                    "These figures are kept by the module's own operations "
+                    "(renewal), never set by hand: %(fields)s.",
+                    fields=self._fields["renewal_anchor_date"].get_description(
+                        self.env
+                    )["string"],
+                )
+            )
+        return result
 
     # ------------------------------------------------------------------
     # Jobs
@@ -205,7 +226,7 @@ class HelpdeskContractProfile(models.Model):
             moves.setdefault(key, []).append(profile.id)
         # One write per distinct next date, not one per subscription.
         for (anchor, next_date), profile_ids in moves.items():
-            self.browse(profile_ids).write(
+            self.browse(profile_ids)._ledger_writer().write(
                 {"renewal_anchor_date": anchor, "renewal_date": next_date}
             )
         blocks = self._create_renewal_blocks(vals_list) | carried

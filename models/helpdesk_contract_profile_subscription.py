@@ -17,6 +17,7 @@ from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command, Domain
 
 from ..core.tariff import format_hours
+from .account_analytic_distribution_model import AnalyticDistributionCache
 
 _logger = logging.getLogger(__name__)
 
@@ -415,8 +416,10 @@ class HelpdeskContractProfile(models.Model):
         self.union(*(item[0] for item in items)).check_access("write")
         if not Move.has_access("create"):
             Move = Move.sudo()
-        invoices = Move
-        for profile, label, amount, *rest in items:
+        # One create per company and move type (a renewal job's batch of
+        # invoices in one go), the invoices returned in the items' order.
+        groups = {}
+        for index, (profile, label, amount, *rest) in enumerate(items):
             credited = rest[0] if rest else Move.browse()
             vals = profile._prepare_invoice_vals(credited)
             vals["invoice_line_ids"] = [
@@ -424,11 +427,40 @@ class HelpdeskContractProfile(models.Model):
                     profile._prepare_invoice_line_vals(label, abs(amount), credited)
                 )
             ]
-            invoices |= (
-                Move.with_company(profile.company_id)
-                .with_context(default_move_type=vals["move_type"])
-                .create([vals])
+            key = (profile.company_id, vals["move_type"])
+            groups.setdefault(key, []).append((index, vals))
+        by_index = {}
+        for (company, move_type), indexed in groups.items():
+            CompanyMove = Move.with_company(company).with_context(
+                default_move_type=move_type,
+                # One lookup of the distribution models and of the journal
+                # for the batch, not one per invoice; no "created" note each.
+                helpdesk_distribution_cache=AnalyticDistributionCache(),
+                mail_create_nolog=True,
             )
+            # Customer invoices and credit notes, in the company's currency:
+            # the journal Odoo would pick for each.
+            journal = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [
+                        *self.env["account.journal"]._check_company_domain(company),
+                        ("type", "=", "sale"),
+                    ],
+                    limit=1,
+                )
+            )
+            created = CompanyMove.create(
+                [
+                    {**({"journal_id": journal.id} if journal else {}), **vals}
+                    for _index, vals in indexed
+                ]
+            )
+            by_index.update(
+                zip((index for index, _vals in indexed), created, strict=True)
+            )
+        invoices = Move.union(*(by_index[index] for index in range(len(items))))
         return invoices.sudo(False)
 
     def _prepare_invoice_vals(self, credited_invoice=None):
@@ -467,9 +499,12 @@ class HelpdeskContractProfile(models.Model):
         }
         if self.product_id:
             vals["product_id"] = self.product_id.id
-            unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
-            if unit:
-                vals["product_uom_id"] = unit.id
+            # The cached id (``env.ref`` checks the record exists each time).
+            unit_id = self.env["ir.model.data"]._xmlid_to_res_id(
+                "uom.product_uom_unit", raise_if_not_found=False
+            )
+            if unit_id:
+                vals["product_uom_id"] = unit_id
         credited_line = (
             credited_invoice
             and credited_invoice.invoice_line_ids.filtered(

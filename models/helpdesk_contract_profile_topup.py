@@ -10,7 +10,8 @@ once are serialised, the second sees the first's top-up.
 Paid-before-use: a block's hours are usable only once its invoice is paid;
 until then sessions go to the overage profile, or into a visibly negative
 balance, as when the balance is empty. The minutes overdrawn meanwhile are
-taken from the block at the next rating after the payment.
+taken from the block when its invoice is paid
+(``helpdesk_contract_block_payment.py``).
 """
 
 from odoo import api, fields, models

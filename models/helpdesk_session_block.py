@@ -33,8 +33,9 @@ class HelpdeskSession(models.Model):
 
     def _allocate_blocks(self, minutes_by_session):
         # Blocks usable since the last rating (a paid invoice, under
-        # paid-before-use) first take the minutes overdrawn meanwhile.
-        self.profile_id._settle_overdrawn_minutes()
+        # paid-before-use) first take the minutes overdrawn meanwhile (the
+        # payment did, unless the subscription was in use then).
+        self.profile_id._sync_block_usability()
         by_profile = {}
         for session in self.sorted(
             lambda s: (s.date_start or fields.Datetime.now(), s.id)

@@ -63,6 +63,45 @@ class TestBlockAllocation(BaseCase):
         )
         self.assertEqual([(a.block, a.minutes) for a in result.allocations], [(1, 30)])
 
+    def test_period_block_not_before_its_start(self):
+        # 2: a renewal valid from March 1st serves no February session.
+        blocks = [
+            _block(1, 30),
+            engine.Block(
+                key=2,
+                available=60,
+                expiry=date(2025, 3, 31),
+                start=date(2025, 3, 1),
+                sequence=2,
+                valid_from=date(2025, 3, 1),
+            ),
+        ]
+        result = engine.allocate(blocks, [engine.Demand("feb", 45, date(2025, 2, 27))])
+        self.assertEqual(
+            [(a.block, a.minutes) for a in result.allocations], [(1, 30), (None, 15)]
+        )
+        result = engine.allocate(blocks, [engine.Demand("mar", 45, date(2025, 3, 1))])
+        self.assertEqual([(a.block, a.minutes) for a in result.allocations], [(2, 45)])
+
+    def test_day_balance_per_day(self):
+        # 1: 60 min to March 31st; 2: 30 min, no expiry; 10 minutes owed,
+        # settled first from the blocks valid "today" (April 2nd): block 2.
+        blocks = [_block(1, 60, expiry=date(2025, 3, 31)), _block(2, 30)]
+        balance = engine.DayBalance(blocks, 10, today=date(2025, 4, 2))
+        self.assertEqual(balance.minutes(date(2025, 3, 10)), 80.0)
+        self.assertEqual(balance.minutes(date(2025, 4, 1)), 20.0)
+        # A March session takes from block 1 (expiring first): April's see
+        # the same 20 minutes.
+        balance.take(45, date(2025, 3, 10))
+        self.assertEqual(balance.minutes(date(2025, 3, 10)), 35.0)
+        self.assertEqual(balance.minutes(date(2025, 4, 1)), 20.0)
+        # An April session beyond the 20 minutes owes the rest.
+        balance.take(50, date(2025, 4, 1))
+        self.assertEqual(balance.minutes(date(2025, 4, 1)), -30.0)
+        self.assertEqual(balance.minutes(date(2025, 3, 10)), -15.0)
+        # Owed beyond every block: still owed.
+        self.assertEqual(engine.DayBalance([_block(1, 20)], 50).minutes(), -30.0)
+
     def test_whole_minutes_fraction_stays(self):
         # 0.01 h = 0.6 min: a block of 30.6 minutes gives 30, keeps 0.6.
         result = engine.allocate(

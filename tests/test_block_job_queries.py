@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import SupportBillingCase
+from .common import SupportAccountingCase, SupportBillingCase
 
 
 @tagged("post_install", "-at_install")
@@ -69,3 +69,71 @@ class TestBlockJobQueries(SupportBillingCase):
         self.assertEqual(set(large.block_ids.mapped("state")), {"expired"})
         self.assertEqual(large[0].expired_hours, 20.0)
         self.assertEqual(expire[2], expire[3])
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicedBlockJobQueries(SupportAccountingCase):
+    """The same with a price: each renewal is invoiced (the batch's invoices
+    in one create) and each expiry recognizes deferred revenue (the batch's
+    entries in one create, posted together)."""
+
+    def _subscriptions(self, count, tag):
+        customers = self.env["res.partner"].create(
+            [
+                {"name": f"HSB invoiced {tag} {index}", "is_company": True}
+                for index in range(count)
+            ]
+        )
+        return self.env["helpdesk.contract.profile"].create(
+            [
+                {
+                    "name": f"HSB invoiced {tag} {index}",
+                    "billing_type": "subscription",
+                    "partner_id": customer.id,
+                    "prepaid_hours": 10.0,
+                    "amount": 800.0,
+                    "step_duration": 15,
+                    "product_id": self.support_product.id,
+                    "date_start": date(2025, 1, 1),
+                    "block_validity_months": 1,
+                    "renewal_period": "month",
+                    "renewal_date": date(2025, 2, 1),
+                }
+                for index, customer in enumerate(customers)
+            ]
+        )
+
+    _queries = TestBlockJobQueries._queries
+
+    def test_invoiced_queries_do_not_grow_with_the_batch(self):
+        self._enable_deferred_revenue()
+        small, large = self._subscriptions(3, "small"), self._subscriptions(12, "large")
+        warm, warm_2 = self._subscriptions(2, "warm"), self._subscriptions(2, "warm 2")
+        with freeze_time("2025-02-15 12:00:00"):
+            renew = [
+                self._queries(lambda p=profiles: p._renew_due_periods())
+                for profiles in (warm, warm_2, small, large)
+            ]
+        renewals = large.block_ids.filtered(lambda b: b.kind == "renewal")
+        self.assertEqual(len(renewals.invoice_id), 12)
+        self.assertEqual(set(renewals.invoice_id.mapped("amount_untaxed")), {800.0})
+        with freeze_time("2025-03-15 12:00:00"):
+            # Posted, the renewals' value is deferred until it expires.
+            (small | large).block_ids.invoice_id.action_post()
+            expire = [
+                self._queries(lambda p=profiles: p._expire_blocks())
+                for profiles in (warm, warm_2, small, large)
+            ]
+        self.assertEqual(set(large.block_ids.mapped("state")), {"expired"})
+        entries = self.env["account.move"].search(
+            [("helpdesk_profile_id", "in", large.ids), ("move_type", "=", "entry")]
+        )
+        self.assertEqual(len(entries), 12)
+        self.assertEqual(set(entries.mapped("state")), {"posted"})
+        self.assertEqual(set(entries.mapped("amount_total")), {800.0})
+        # The renewal's invoices: one create for the batch, whatever its size.
+        self.assertEqual(renew[2], renew[3])
+        # The expiry's entries: one create, one posting for the batch; only
+        # the account module's numbering of each posted entry (its sequence
+        # lookups, 5 queries an entry) grows with the batch.
+        self.assertLessEqual(expire[3] - expire[2], 5 * (12 - 3))
