@@ -135,5 +135,8 @@ class TestInvoicedBlockJobQueries(SupportAccountingCase):
         self.assertEqual(renew[2], renew[3])
         # The expiry's entries: one create, one posting for the batch; only
         # the account module's numbering of each posted entry (its sequence
-        # lookups, 5 queries an entry) grows with the batch.
-        self.assertLessEqual(expire[3] - expire[2], 5 * (12 - 3))
+        # lookups, 5 queries an entry) grows with the batch. The numbering's
+        # lookups vary by a query or two with the journal's history (other
+        # tests' entries): less than one more query per subscription would
+        # add.
+        self.assertLessEqual(expire[3] - expire[2], 5 * (12 - 3) + 2)
