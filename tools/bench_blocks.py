@@ -170,6 +170,10 @@ def timed(env, label, job):
     # The last batch may be smaller: the full ones say the cost of a batch.
     full = counts[:-1] or counts
     print(
+        f"SUMMARY {label.strip()} in {elapsed:.1f} s: {len(counts)} batches, "
+        f"queries per batch {min(full)}-{max(full)}"
+    )
+    print(
         f"{label} in {elapsed:.2f} s: {len(counts)} batches, queries per batch "
         f"{min(full)}-{max(full)} (median {statistics.median(full):g}), "
         f"{sum(counts)} in all"

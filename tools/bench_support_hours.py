@@ -148,6 +148,10 @@ def main(conf, db_name, sessions_count=10000, customers_count=200):
                 )
             ]
             print(
+                f"SUMMARY support hours: {len(sessions)} sessions split in "
+                f"{elapsed:.1f} s ({queries} queries)"
+            )
+            print(
                 f"Split {len(sessions)} sessions in {elapsed:.2f} s "
                 f"({len(sessions) / elapsed:.0f} sessions/s, {queries} queries, "
                 f"{len(computations)} calendar computations for "
