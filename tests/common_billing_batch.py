@@ -112,3 +112,37 @@ class BillingBatchCase(SupportAccountingCase):
             (s.total_duration, s.billed_duration, s.cost, s.state)
             for s in sessions.sorted(lambda s: (s.partner_id.name, s.date_start))
         ]
+
+    def _assert_same_invoices(self, background, foreground, invoicing):
+        """The background batch ``invoicing`` invoiced ``background`` as the
+        foreground invoiced ``foreground`` (the same sessions of other
+        customers), and says so in the foreground's words."""
+
+        def invoice_figures(sessions):
+            return [
+                (
+                    invoice.amount_untaxed,
+                    invoice.amount_tax,
+                    invoice.amount_total,
+                    invoice.state,
+                    invoice.invoice_payment_term_id,
+                    sorted(
+                        (line.quantity, line.price_unit, line.account_id, line.tax_ids)
+                        for line in invoice.invoice_line_ids
+                    ),
+                )
+                for invoice in sessions.invoice_id.sorted(lambda m: m.partner_id.name)
+            ]
+
+        self.assertEqual(len(background.invoice_id), 2)
+        self.assertEqual(invoice_figures(background), invoice_figures(foreground))
+        # 37 + 61 + 97 and 25 + 121.
+        self.assertEqual(
+            sorted(background.invoice_id.mapped("amount_untaxed")), [146, 195]
+        )
+        self.assertEqual(invoicing.state, "done")
+        # The summary is the foreground's confirmation, over the batch.
+        self.assertEqual(
+            invoicing.summary.splitlines()[0],
+            background._describe_invoicing(background.invoice_id),
+        )

@@ -87,33 +87,7 @@ class TestBillingBatch(BillingBatchCase):
         self.assertFalse(background.invoice_id)
         self._run_job()
 
-        def invoice_figures(sessions):
-            return [
-                (
-                    invoice.amount_untaxed,
-                    invoice.amount_tax,
-                    invoice.amount_total,
-                    invoice.state,
-                    invoice.invoice_payment_term_id,
-                    sorted(
-                        (line.quantity, line.price_unit, line.account_id, line.tax_ids)
-                        for line in invoice.invoice_line_ids
-                    ),
-                )
-                for invoice in sessions.invoice_id.sorted(lambda m: m.partner_id.name)
-            ]
-
-        self.assertEqual(len(background.invoice_id), 2)
-        self.assertEqual(invoice_figures(background), invoice_figures(foreground))
-        self.assertEqual(
-            sorted(background.invoice_id.mapped("amount_untaxed")), [146, 195]
-        )
-        self.assertEqual(invoicing.state, "done")
-        # The summary is the foreground's confirmation, over the batch.
-        self.assertEqual(
-            invoicing.summary.splitlines()[0],
-            background._describe_invoicing(background.invoice_id),
-        )
+        self._assert_same_invoices(background, foreground, invoicing)
         self.assertTrue(rating.summary.startswith("5 session(s) rated."))
 
     def test_failing_customer_is_listed_and_the_others_land(self):

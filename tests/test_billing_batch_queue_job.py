@@ -125,33 +125,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             self._perform_all(trap)
         self.env.invalidate_all()
 
-        def invoice_figures(sessions):
-            return [
-                (
-                    invoice.amount_untaxed,
-                    invoice.amount_tax,
-                    invoice.amount_total,
-                    invoice.state,
-                    invoice.invoice_payment_term_id,
-                    sorted(
-                        (line.quantity, line.price_unit, line.account_id, line.tax_ids)
-                        for line in invoice.invoice_line_ids
-                    ),
-                )
-                for invoice in sessions.invoice_id.sorted(lambda m: m.partner_id.name)
-            ]
-
-        self.assertEqual(len(background.invoice_id), 2)
-        self.assertEqual(invoice_figures(background), invoice_figures(foreground))
-        # 37 + 61 + 97 and 25 + 121.
-        self.assertEqual(
-            sorted(background.invoice_id.mapped("amount_untaxed")), [146, 195]
-        )
-        self.assertEqual(invoicing.state, "done")
-        self.assertEqual(
-            invoicing.summary.splitlines()[0],
-            background._describe_invoicing(background.invoice_id),
-        )
+        self._assert_same_invoices(background, foreground, invoicing)
 
     def test_stored_jobs_are_queued_once_and_run_once(self):
         sessions = self._two_customers(0, 1)
