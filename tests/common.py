@@ -281,6 +281,19 @@ class SupportAccountingCase(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _overage_profile(cls):
+        """A pay-per-use profile for a subscription's overage: 25.00 a
+        quarter of an hour."""
+        return cls.env["helpdesk.contract.profile"].create(
+            {
+                "name": "HSB overage",
+                "billing_type": "pay_per_use",
+                "step_duration": 15,
+                "step_cost": 25.0,
+            }
+        )
+
+    @classmethod
     def _subscription(cls, **vals):
         return cls.env["helpdesk.contract.profile"].create(
             {

@@ -15,14 +15,7 @@ class TestBlockPayment(SupportAccountingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._enable_deferred_revenue()
-        cls.overage = cls.env["helpdesk.contract.profile"].create(
-            {
-                "name": "HSB overage",
-                "billing_type": "pay_per_use",
-                "step_duration": 15,
-                "step_cost": 25.0,
-            }
-        )
+        cls.overage = cls._overage_profile()
         # 2 h for 160.00 (80.00 an hour), usable once paid.
         cls.profile = cls._subscription(
             prepaid_hours=2.0, amount=160.0, pay_before_use=True

@@ -78,14 +78,7 @@ class TestPaidBeforeUse(SupportAccountingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.overage = cls.env["helpdesk.contract.profile"].create(
-            {
-                "name": "HSB overage",
-                "billing_type": "pay_per_use",
-                "step_duration": 15,
-                "step_cost": 25.0,
-            }
-        )
+        cls.overage = cls._overage_profile()
         # 1 h for 80.00, usable once paid.
         cls.profile = cls._subscription(
             prepaid_hours=1.0, amount=80.0, pay_before_use=True

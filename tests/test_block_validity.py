@@ -15,14 +15,7 @@ class TestBlockValidityAtRating(SupportAccountingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._enable_deferred_revenue()
-        cls.overage = cls.env["helpdesk.contract.profile"].create(
-            {
-                "name": "HSB overage",
-                "billing_type": "pay_per_use",
-                "step_duration": 15,
-                "step_cost": 25.0,
-            }
-        )
+        cls.overage = cls._overage_profile()
         # 2 h from January 1st 2025, valid one month (to January 31st); a
         # recharge of 1 h on March 1st (to March 31st). Both are long past
         # their expiry date and the expiry job has not run: still active.
