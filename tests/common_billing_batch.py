@@ -113,6 +113,21 @@ class BillingBatchCase(SupportAccountingCase):
             for s in sessions.sorted(lambda s: (s.partner_id.name, s.date_start))
         ]
 
+    def _archive_receivable_of(self, customer):
+        """Give ``customer`` a receivable account of its own, archived: its
+        invoices cannot be posted. Returns the account."""
+        receivable = self.env["account.account"].create(
+            {
+                "name": "HSB archived receivable",
+                "code": "HSB1199",
+                "account_type": "asset_receivable",
+                "reconcile": True,
+            }
+        )
+        customer.property_account_receivable_id = receivable
+        receivable.active = False
+        return receivable
+
     def _assert_same_invoices(self, background, foreground, invoicing):
         """The background batch ``invoicing`` invoiced ``background`` as the
         foreground invoiced ``foreground`` (the same sessions of other

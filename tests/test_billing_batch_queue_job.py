@@ -174,19 +174,9 @@ class TestBillingBatchQueueJob(BillingBatchCase):
     def test_failing_customer_records_its_error_and_is_retried_alone(self):
         sessions = self._two_customers(0, 1)
         sessions.with_user(self.billing_manager).action_rate()
-        # Customer B's receivable account is archived: its invoice cannot be
-        # posted, while customer A's is.
-        receivable = self.env["account.account"].create(
-            {
-                "name": "HSB archived receivable",
-                "code": "HSB1199",
-                "account_type": "asset_receivable",
-                "reconcile": True,
-            }
-        )
+        # Customer B's invoice cannot be posted, customer A's can.
         customer_b = self.customers[1]
-        customer_b.property_account_receivable_id = receivable
-        receivable.active = False
+        self._archive_receivable_of(customer_b)
         with trap_jobs() as trap:
             batch = self._batch(self._invoice_all(sessions, post=True))
             trap.assert_jobs_count(2)

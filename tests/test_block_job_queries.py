@@ -13,7 +13,9 @@ from .common import SupportAccountingCase, SupportBillingCase
 
 @tagged("post_install", "-at_install")
 class TestBlockJobQueries(SupportBillingCase):
-    def _subscriptions(self, count, tag):
+    def _subscriptions(self, count, tag, **vals):
+        """``count`` subscriptions of customers of their own, renewing every
+        month from February 1st 2025, each block valid a month."""
         customers = self.env["res.partner"].create(
             [
                 {"name": f"HSB queries {tag} {index}", "is_company": True}
@@ -32,6 +34,7 @@ class TestBlockJobQueries(SupportBillingCase):
                     "block_validity_months": 1,
                     "renewal_period": "month",
                     "renewal_date": date(2025, 2, 1),
+                    **vals,
                 }
                 for index, customer in enumerate(customers)
             ]
@@ -78,29 +81,12 @@ class TestInvoicedBlockJobQueries(SupportAccountingCase):
     entries in one create, posted together)."""
 
     def _subscriptions(self, count, tag):
-        customers = self.env["res.partner"].create(
-            [
-                {"name": f"HSB invoiced {tag} {index}", "is_company": True}
-                for index in range(count)
-            ]
-        )
-        return self.env["helpdesk.contract.profile"].create(
-            [
-                {
-                    "name": f"HSB invoiced {tag} {index}",
-                    "billing_type": "subscription",
-                    "partner_id": customer.id,
-                    "prepaid_hours": 10.0,
-                    "amount": 800.0,
-                    "step_duration": 15,
-                    "product_id": self.support_product.id,
-                    "date_start": date(2025, 1, 1),
-                    "block_validity_months": 1,
-                    "renewal_period": "month",
-                    "renewal_date": date(2025, 2, 1),
-                }
-                for index, customer in enumerate(customers)
-            ]
+        return TestBlockJobQueries._subscriptions(
+            self,
+            count,
+            f"invoiced {tag}",
+            amount=800.0,
+            product_id=self.support_product.id,
         )
 
     _queries = TestBlockJobQueries._queries
