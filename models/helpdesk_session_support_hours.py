@@ -114,17 +114,9 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     @api.depends("date_start", "date_end", "total_duration", "company_id")
     def _compute_support_split(self):
-        calendars = self._get_support_calendars()
-        groups = {}
+        values = self._get_support_split_vals()
         for session in self:
-            calendar = calendars.get(session.id) or self.env["resource.calendar"]
-            groups.setdefault((calendar, session.company_id), []).append(session)
-        for (calendar, company), sessions in groups.items():
-            splits = self._split_by_calendar(calendar, company, sessions)
-            for session in sessions:
-                session.update(
-                    self._get_support_split_values(calendar, splits[session.id])
-                )
+            session.update(values[session.id])
 
     # ------------------------------------------------------------------
     # Business
@@ -135,72 +127,57 @@ class HelpdeskSession(models.Model):
         return super()._compute_ratings(lock=lock)
 
     def _refresh_support_split(self):
-        """Split the sessions of ``self`` again: each calendar computed once
-        over the period of all of them (the ORM recomputes in chunks, which
-        reuse it)."""
+        """Split the sessions of ``self`` again and rewrite those whose split
+        changed: the profiles resolved and each calendar computed once for
+        all of them (the ORM recomputes in chunks, which reuse both)."""
         if not self:
             return
-        cache = self.env.cr.cache.setdefault(TIMELINE_CACHE, {})
-        calendars = self._get_support_calendars()
-        # The chunks of the recomputation read the calendars from here
-        # rather than resolve the profiles again.
-        self.env.cr.cache[CALENDAR_CACHE] = calendars
-        groups = {}
-        for session in self:
-            calendar = calendars.get(session.id) or self.env["resource.calendar"]
-            groups.setdefault((calendar, session.company_id), []).append(session)
-        stale = []
+        cache = self.env.cr.cache
+        cache[TIMELINE_CACHE] = {}
+        cache[CALENDAR_CACHE] = self._get_support_calendars()
         try:
-            for (calendar, company), sessions in groups.items():
-                if calendar:
-                    date_from, date_to = self._get_support_period(sessions)
-                    cache[calendar.id, company.id, date_from, date_to] = (
-                        self._get_support_timeline(
-                            calendar, company, date_from, date_to
-                        )
-                    )
-                splits = self._split_by_calendar(calendar, company, sessions)
-                stale.extend(
-                    session.id
-                    for session in sessions
-                    if session._get_support_split_values(calendar, splits[session.id])
+            values = self._get_support_split_vals()
+            stale = self.filtered(
+                lambda session: (
+                    values[session.id]
                     != {fname: session[fname] for fname in SPLIT_FIELDS}
                 )
-            # Only the sessions whose split changed are written.
-            stale = self.browse(stale)
+            )
             for fname in SPLIT_FIELDS:
                 self.env.add_to_compute(self._fields[fname], stale)
             stale._recompute_recordset(SPLIT_FIELDS)
         finally:
-            self.env.cr.cache.pop(TIMELINE_CACHE, None)
-            self.env.cr.cache.pop(CALENDAR_CACHE, None)
+            cache.pop(TIMELINE_CACHE, None)
+            cache.pop(CALENDAR_CACHE, None)
 
-    @api.model
-    def _get_support_split_values(self, calendar, split):
-        return {
-            "support_calendar_id": calendar,
-            "support_in_minutes": split[split_core.IN_HOURS],
-            "support_out_minutes": split[split_core.OUT_OF_HOURS],
-            "support_holiday_minutes": split[split_core.HOLIDAY],
-        }
-
-    @api.model
-    def _get_support_period(self, sessions):
-        """(first start, last end) of ``sessions``, naive UTC."""
-        starts = [s.date_start or fields.Datetime.now() for s in sessions]
-        stops = [
-            max(s.date_end or start, start)
-            for s, start in zip(sessions, starts, strict=True)
-        ]
-        return min(starts), max(stops)
+    def _get_support_split_vals(self):
+        """{session id: its split fields' values}: the sessions grouped by
+        support calendar and company, each group split at once."""
+        calendars = self._get_support_calendars()
+        groups = {}
+        for session in self:
+            calendar = calendars.get(session.id) or self.env["resource.calendar"]
+            groups.setdefault((calendar, session.company_id), []).append(session)
+        values = {}
+        for (calendar, company), sessions in groups.items():
+            splits = self._split_by_calendar(calendar, company, sessions)
+            for session in sessions:
+                split = splits[session.id]
+                values[session.id] = {
+                    "support_calendar_id": calendar,
+                    "support_in_minutes": split[split_core.IN_HOURS],
+                    "support_out_minutes": split[split_core.OUT_OF_HOURS],
+                    "support_holiday_minutes": split[split_core.HOLIDAY],
+                }
+        return values
 
     @api.model
     def _get_cached_support_timeline(self, calendar, company, date_from, date_to):
-        """A timeline prepared by ``_refresh_support_split`` covering the
-        period, else a new one."""
-        for (calendar_id, company_id, start, stop), timeline in self.env.cr.cache.get(
-            TIMELINE_CACHE, {}
-        ).items():
+        """A timeline covering the period computed earlier in the same
+        ``_refresh_support_split``, else a new one (kept for the next chunks
+        during one)."""
+        cache = self.env.cr.cache.get(TIMELINE_CACHE)
+        for (calendar_id, company_id, start, stop), timeline in (cache or {}).items():
             if (
                 calendar_id == calendar.id
                 and company_id == company.id
@@ -208,7 +185,10 @@ class HelpdeskSession(models.Model):
                 and date_to <= stop
             ):
                 return timeline
-        return self._get_support_timeline(calendar, company, date_from, date_to)
+        timeline = self._get_support_timeline(calendar, company, date_from, date_to)
+        if cache is not None:
+            cache[calendar.id, company.id, date_from, date_to] = timeline
+        return timeline
 
     def _get_support_calendars(self):
         """{session id: support calendar}: the rated profile's, else the
