@@ -256,7 +256,7 @@ class HelpdeskScopeRule(models.Model):
         tz = company._helpdesk_tz()
         rules = self.sudo().search([("company_id", "=", company.id)])
         core_rules = [rule._get_core_rule() for rule in rules]
-        facts = self._session_facts(sessions, company, tz)
+        facts = self._session_facts(sessions, tz)
         starts = [session.date_start for session in sessions]
         past = []
         repeat_days = max((rule.repeat_days for rule in core_rules), default=0)
@@ -283,29 +283,17 @@ class HelpdeskScopeRule(models.Model):
         return {session: by_id[session.id] for session in sessions}
 
     @api.model
-    def _session_facts(self, sessions, company, tz):
+    def _session_facts(self, sessions, tz):
         """The facts the rules decide on, for each session of ``sessions``,
         read in one query (the ORM would read a dozen fields of each session,
         ticket and customer one record at a time)."""
         rows = self._read_session_facts(sessions)
-        dates = defaultdict(set)
-        local_starts = {}
-        for row in rows.values():
-            local_starts[row["id"]] = period.to_local(row["date_start"], tz)
-            dates[row["partner_id"]].add(local_starts[row["id"]].date())
-        partners = self.env["res.partner"].browse(
-            partner_id for partner_id in dates if partner_id
-        )
-        profiles = (
-            self.env["helpdesk.contract.profile"]
-            .sudo()
-            ._profiles_for(
-                partners,
-                {partner_id: sorted(days) for partner_id, days in dates.items()},
-                company,
-                raise_on_conflict=False,
-            )
-        )
+        local_starts = {
+            session_id: period.to_local(row["date_start"], tz)
+            for session_id, row in rows.items()
+        }
+        # The profile in force on each session's day (the one rating uses).
+        profiles = sessions._resolve_profiles(strict=False)
         texts = {}
         facts = []
         for session_id in sessions._ids:
@@ -317,7 +305,7 @@ class HelpdeskScopeRule(models.Model):
                 )
             start = local_starts[session_id]
             partner_id = row["partner_id"]
-            profile = profiles.get((partner_id, start.date())) if partner_id else None
+            profile = profiles.get(session_id)
             contract_start = (profile and profile.date_start) or row["contract_start"]
             facts.append(
                 engine.SessionFacts(
