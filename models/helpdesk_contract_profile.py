@@ -445,15 +445,20 @@ class HelpdeskContractProfile(models.Model):
             "profile": self._tariff_figures(),
             "overage": overage._tariff_figures() if overage else False,
         }
+        # One tariff record per rule profile, shared by its sessions (they
+        # are stored alike and encoded once).
+        rated_tariffs = {}
         result = {}
         for session, rating in zip(sessions, ratings, strict=True):
             rule_profile = session.scope_rule_id.tariff_profile_id
-            result[session.id] = {
-                "profile_id": self.id,
-                "rated_tariff": {
+            if rule_profile not in rated_tariffs:
+                rated_tariffs[rule_profile] = {
                     **figures,
                     "rule": rule_profile._tariff_figures() if rule_profile else False,
-                },
+                }
+            result[session.id] = {
+                "profile_id": self.id,
+                "rated_tariff": rated_tariffs[rule_profile],
                 "billed_duration": rating.billed_minutes,
                 "prepaid_minutes": rating.prepaid_minutes,
                 "overage_minutes": rating.overage_minutes,
