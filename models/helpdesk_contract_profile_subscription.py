@@ -12,6 +12,8 @@ invoices (support billing managers only); their deferred revenue is
 
 import logging
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
 from odoo.fields import Command, Domain
@@ -233,9 +235,18 @@ class HelpdeskContractProfile(models.Model):
         if not crossed:
             return
         crossed.sudo()._ledger_writer().low_balance_notified = True
-        self.env["mail.activity"].sudo().create(
-            [profile._prepare_low_balance_activity_vals() for profile in crossed]
+        # Odoo would email each assignee once per activity (a month-end
+        # crossing a thousand balances, a thousand emails): each is told
+        # once, of all theirs.
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                [profile._prepare_low_balance_activity_vals() for profile in crossed]
+            )
         )
+        self._notify_low_balance_assignees(activities)
         template = self.env.ref(
             "helpdesk_session_billing.mail_template_low_balance",
             raise_if_not_found=False,
@@ -245,6 +256,37 @@ class HelpdeskContractProfile(models.Model):
         )
         if template and to_email:
             template.sudo().send_mail_batch(to_email.ids)
+
+    def _notify_low_balance_assignees(self, activities):
+        """One notification per assignee of the low-balance ``activities``
+        (not the user at hand, as Odoo's own assignment notice), listing
+        their subscriptions, in the assignee's language."""
+        by_user = {}
+        for activity in activities.filtered(
+            lambda act: act.user_id and act.user_id != self.env.user
+        ):
+            by_user.setdefault(activity.user_id, []).append(activity)
+        for user, user_activities in by_user.items():
+            env = self.with_context(lang=user.lang).env
+            profiles = self.browse([act.res_id for act in user_activities])
+            items = Markup().join(
+                Markup('<li><a href="/odoo/%s/%s">%s</a>: %s</li>')
+                % (self._name, profile.id, profile.display_name, activity.note)
+                for profile, activity in zip(profiles, user_activities, strict=True)
+            )
+            self.env["mail.thread"].sudo().message_notify(
+                partner_ids=user.partner_id.ids,
+                subject=env._(
+                    "Low support balance: recharges to offer (%(count)s)",
+                    count=len(user_activities),
+                ),
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    env._("A to-do is assigned to you on each of them:"),
+                    items,
+                ),
+                email_layout_xmlid="mail.mail_notification_layout",
+            )
 
     def _prepare_low_balance_activity_vals(self):
         """What ``activity_schedule`` would create: a to-do for the

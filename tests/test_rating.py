@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import RatingCase
 
@@ -193,6 +193,66 @@ class TestLowBalance(RatingCase):
             {"profile_id": self.pack.id, "hours": 5}
         ).action_recharge()
         self.assertFalse(self.pack.low_balance_notified)
+
+    def test_each_assignee_told_once_of_all_their_low_balances(self):
+        """Three subscriptions cross the threshold in one rating: the
+        salesperson of two gets one notice naming both; the billing manager
+        rating (responsible for the third) gets none, as Odoo tells nobody
+        of their own activities."""
+        self.company.helpdesk_low_balance_threshold = 0.5
+        salesperson = new_test_user(
+            self.env,
+            "hsb_salesperson",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+            name="Sales Person",
+        )
+        self.pack.write({"user_id": salesperson.id, "overage_profile_id": False})
+        other_customer = self.env["res.partner"].create({"name": "HSB Other Pack"})
+        other_pack = self._subscription(
+            partner=other_customer,
+            name="Other pack",
+            prepaid_hours=1,
+            user_id=salesperson.id,
+        )
+        own_customer = self.env["res.partner"].create({"name": "HSB Own Pack"})
+        own_pack = self._subscription(
+            partner=own_customer,
+            name="Own pack",
+            prepaid_hours=1,
+            user_id=self.billing_manager.id,
+        )
+        sessions = self.Session
+        for index, customer in enumerate(
+            (self.pack_customer, other_customer, own_customer)
+        ):
+            ticket = self._ticket(partner_id=customer.id)
+            sessions |= self._session(self._at(9 + index), 45, ticket=ticket)
+        self._rate(sessions)
+        packs = self.pack | other_pack | own_pack
+        self.assertEqual(len(packs.activity_ids), 3)
+        self.assertEqual(packs.activity_ids.user_id, salesperson | self.billing_manager)
+        Message = self.env["mail.message"]
+        notices = Message.search(
+            [
+                ("message_type", "=", "user_notification"),
+                ("subject", "ilike", "Low support balance"),
+                ("partner_ids", "in", salesperson.partner_id.ids),
+            ]
+        )
+        self.assertEqual(len(notices), 1)
+        self.assertIn("(2)", notices.subject)
+        for pack in (self.pack, other_pack):
+            self.assertIn(f"/odoo/helpdesk.contract.profile/{pack.id}", notices.body)
+        self.assertIn("0.25 h left", notices.body)
+        self.assertFalse(
+            Message.search(
+                [
+                    ("message_type", "=", "user_notification"),
+                    ("subject", "ilike", "Low support balance"),
+                    ("partner_ids", "in", self.billing_manager.partner_id.ids),
+                ]
+            )
+        )
 
     def test_percent_threshold(self):
         self.company.write(
