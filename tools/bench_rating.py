@@ -14,8 +14,10 @@ monthly allowance of set-up work, an urgent tariff); four tickets each; then
 SESSIONS draft sessions in the past, classified by the rules; then rates them
 all with one `action_rate()` as a support billing manager and prints the time
 it took (with BENCH_PROFILE=1, also a cProfile of the rating; with
-BENCH_PROFILE=FILE.prof, the profile is also saved there). Everything runs
-in one transaction rolled back at the end: the database is left as it was.
+BENCH_PROFILE=FILE.prof, the profile is also saved there). Each size works in
+a scratch copy of DB, where the sessions are committed (and vacuumed) before
+they are rated, as a month's sessions are; the copy is dropped at the end:
+DB is left as it was.
 """
 
 import cProfile
@@ -24,12 +26,14 @@ import pstats
 import random
 import sys
 import time
+from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 from odoo.modules.registry import Registry
+from odoo.service import db
 from odoo.tools import SQL, config, split_every
 
 MODULE = "helpdesk_session_billing"
@@ -231,16 +235,49 @@ def build(env, sessions_count, customers_count):
     return manager, sessions
 
 
-def run(registry, sessions_count, customers_count):
-    """Build and rate ``sessions_count`` sessions in one transaction, rolled
-    back; returns the seconds rating took."""
-    with registry.cursor() as cr:
-        try:
-            env = api.Environment(
-                cr,
-                SUPERUSER_ID,
-                {"tracking_disable": True, "mail_create_nolog": True, "tz": "UTC"},
+@contextmanager
+def scratch_copy(db_name):
+    """A copy of ``db_name`` for one size, dropped afterwards: the sessions
+    are committed there before rating, as a month's sessions are (rows
+    inserted in the rating's own transaction would make PostgreSQL check
+    every foreign key again at each update)."""
+    copy = f"{db_name}_scratch"
+    config["list_db"] = True
+    if copy in db.list_dbs(True):
+        db.exp_drop(copy)
+    with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute(
+            SQL(
+                "CREATE DATABASE %s TEMPLATE %s",
+                SQL.identifier(copy),
+                SQL.identifier(db_name),
             )
+        )
+    try:
+        yield copy
+    finally:
+        Registry.delete(copy)
+        db.exp_drop(copy)
+
+
+def vacuum(db_name):
+    """What autovacuum does between the days the sessions are entered and
+    month-end (the build updates each row several times)."""
+    with closing(odoo.sql_db.db_connect(db_name).cursor()) as cr:
+        cr._cnx.autocommit = True
+        cr.execute("VACUUM ANALYZE helpdesk_session")
+
+
+def run(db_name, sessions_count, customers_count):
+    """Build ``sessions_count`` sessions in a scratch copy of ``db_name`` and
+    commit them, then rate them in a transaction of their own; returns the
+    seconds rating took."""
+    with scratch_copy(db_name) as copy:
+        registry = Registry(copy)
+        context = {"tracking_disable": True, "mail_create_nolog": True, "tz": "UTC"}
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
             begin = time.perf_counter()
             manager, sessions = build(env, sessions_count, customers_count)
             built = time.perf_counter() - begin
@@ -253,14 +290,18 @@ def run(registry, sessions_count, customers_count):
                 f"Built {len(sessions)} draft sessions for {customers_count} "
                 f"customers in {built:.1f} s (scope: {scopes})"
             )
-            cr.execute("ANALYZE helpdesk_session")
-            env.invalidate_all()
+            manager_id, session_ids = manager.id, sessions.ids
+            cr.commit()
+        vacuum(copy)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            sessions = env["helpdesk.session"].browse(session_ids)
             queries = cr.sql_log_count
             profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
             begin = time.perf_counter()
             if profiler:
                 profiler.enable()
-            sessions.with_env(env(user=manager, context={})).action_rate()
+            sessions.with_env(env(user=manager_id, context={})).action_rate()
             env.flush_all()
             cr.flush()  # pre-commit work (tracking) included
             elapsed = time.perf_counter() - begin
@@ -273,29 +314,27 @@ def run(registry, sessions_count, customers_count):
                 stats.sort_stats("tottime").print_stats(25)
             queries = cr.sql_log_count - queries
             rated = env["helpdesk.session"].search_count(
-                [("id", "in", sessions.ids), ("state", "=", "rated")]
+                [("id", "in", session_ids), ("state", "=", "rated")]
             )
             overage = env["helpdesk.session"].search_count(
-                [("id", "in", sessions.ids), ("overage_minutes", ">", 0)]
+                [("id", "in", session_ids), ("overage_minutes", ">", 0)]
             )
-            print(
-                f"Rated {rated} sessions ({overage} with overage) in {elapsed:.2f} s "
-                f"({rated / elapsed:.0f} sessions/s, {queries} queries)"
-            )
-            print(
-                f"SUMMARY rating: {rated} sessions of {customers_count} customers "
-                f"in {elapsed:.1f} s ({rated / elapsed:.0f} sessions/s; built in "
-                f"{built:.0f} s)"
-            )
-            return elapsed
-        finally:
             cr.rollback()
+        print(
+            f"Rated {rated} sessions ({overage} with overage) in {elapsed:.2f} s "
+            f"({rated / elapsed:.0f} sessions/s, {queries} queries)"
+        )
+        print(
+            f"SUMMARY rating: {rated} sessions of {customers_count} customers "
+            f"in {elapsed:.1f} s ({rated / elapsed:.0f} sessions/s; built in "
+            f"{built:.0f} s)"
+        )
+        return elapsed
 
 
 def main(conf, db_name, sessions_arg=None, customers_arg=None):
     config.parse_config(["-c", conf, "--log-level=warn"])
     odoo.netsvc.init_logger()
-    registry = Registry(db_name)
     sizes = [
         int(size)
         for size in (sessions_arg or os.environ.get("BENCH_SESSIONS") or "10000").split(
@@ -308,7 +347,7 @@ def main(conf, db_name, sessions_arg=None, customers_arg=None):
         customers = int(
             customers_arg or os.environ.get("BENCH_CUSTOMERS") or max(200, size // 50)
         )
-        timed.append((size, run(registry, size, customers)))
+        timed.append((size, run(db_name, size, customers)))
     (small, small_time), *larger = timed
     for size, elapsed in larger:
         print(
