@@ -422,13 +422,16 @@ class HelpdeskContractProfile(models.Model):
             )
             if rule.tariff_profile_id
         }
+        days = (
+            self.env["helpdesk.session"].browse(s.id for s in sessions)._local_dates()
+        )
         to_rate = [
             rating_core.SessionToRate(
                 session.id,
                 billable(session),
                 rule_tariffs.get(session.scope_rule_id.id),
                 self._get_session_surcharge(session),
-                session._local_date() if session.date_start else None,
+                days.get(session.id),
             )
             for session in sessions
         ]

@@ -300,11 +300,7 @@ class HelpdeskSession(models.Model):
             )
             # The company's day of each session, read once (thousands of
             # sessions share a few days per customer).
-            tz = company._helpdesk_tz()
-            days = {
-                session.id: period.local_date(session.date_start, tz)
-                for session in sessions
-            }
+            days = sessions._local_dates()
             dates = {}
             for session in sessions:
                 dates.setdefault(session.partner_id.id, set()).add(days[session.id])
@@ -354,13 +350,33 @@ class HelpdeskSession(models.Model):
         self.ensure_one()
         return self.company_id._helpdesk_local_datetime(self.date_start).date()
 
+    def _local_dates(self):
+        """{session id: ``_local_date()``} for the sessions of ``self`` with a
+        start, each company's time zone looked up once."""
+        zones = {}
+        result = {}
+        for session in self:
+            if session.date_start:
+                company = session.company_id
+                if company not in zones:
+                    zones[company] = company._helpdesk_tz()
+                result[session.id] = period.local_date(
+                    session.date_start, zones[company]
+                )
+        return result
+
     def _update_subscription_consumption(self, minutes_by_session):
         """Add (or give back) prepaid minutes to the subscriptions concerned."""
         totals = {}
-        for session in self:
-            minutes = minutes_by_session.get(session.id, 0)
-            profile = session.profile_id
-            if minutes and profile.billing_type == "subscription":
+        # Grouped in the database: the profiles were just written in bulk
+        # (reading them per session would fetch every session again).
+        for profile, session_ids in self._read_group(
+            [("id", "in", self.ids), ("profile_id.billing_type", "=", "subscription")],
+            ["profile_id"],
+            ["id:array_agg"],
+        ):
+            minutes = sum(minutes_by_session.get(sid, 0) for sid in session_ids)
+            if minutes:
                 totals[profile] = totals.get(profile, 0) + minutes
         for profile, minutes in totals.items():
             profile.sudo()._ledger_writer().consumed_minutes += minutes

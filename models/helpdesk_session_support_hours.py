@@ -20,6 +20,7 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..core import support_hours as split_core
 from ..core.tariff import format_hours
@@ -137,10 +138,14 @@ class HelpdeskSession(models.Model):
         cache[CALENDAR_CACHE] = self._get_support_calendars()
         try:
             values = self._get_support_split_vals()
-            stale = self.filtered(
-                lambda session: (
-                    values[session.id]
-                    != {fname: session[fname] for fname in SPLIT_FIELDS}
+            stored = self._read_support_split()
+            stale = self.browse(
+                session_id
+                for session_id, vals in values.items()
+                if stored.get(session_id)
+                != (
+                    vals["support_calendar_id"].id,
+                    *(vals[fname] for fname in SPLIT_FIELDS[1:]),
                 )
             )
             for fname in SPLIT_FIELDS:
@@ -149,6 +154,23 @@ class HelpdeskSession(models.Model):
         finally:
             cache.pop(TIMELINE_CACHE, None)
             cache.pop(CALENDAR_CACHE, None)
+
+    def _read_support_split(self):
+        """{session id: (calendar id, in, out, holiday minutes)} as stored,
+        read in one query (comparing through the ORM cost more than the
+        split itself)."""
+        self.flush_recordset(list(SPLIT_FIELDS))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM helpdesk_session WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(fname) for fname in SPLIT_FIELDS),
+                list(self.ids),
+            )
+        )
+        return {
+            row[0]: (row[1] or False, *(value or 0 for value in row[2:]))
+            for row in rows
+        }
 
     def _get_support_split_vals(self):
         """{session id: its split fields' values}: the sessions grouped by
@@ -201,12 +223,18 @@ class HelpdeskSession(models.Model):
             lambda s: s.state == "draft" and s.date_start and s.partner_id
         )
         profiles = drafts._resolve_profiles(strict=False) if drafts else {}
+        # Thousands of sessions share a few profiles: each calendar once.
+        calendars = {}
         for session in self:
             profile = session.profile_id or profiles.get(session.id)
-            if profile:
-                result[session.id] = profile._get_support_calendar()
-            else:
-                result[session.id] = session.company_id.helpdesk_support_calendar_id
+            key = (profile, session.company_id)
+            if key not in calendars:
+                calendars[key] = (
+                    profile._get_support_calendar()
+                    if profile
+                    else session.company_id.helpdesk_support_calendar_id
+                )
+            result[session.id] = calendars[key]
         return result
 
     @api.model
