@@ -35,12 +35,21 @@ class HelpdeskSession(models.Model):
         # Blocks usable since the last rating (a paid invoice, under
         # paid-before-use) first take the minutes overdrawn meanwhile (the
         # payment did, unless the subscription was in use then).
-        self.profile_id._sync_block_usability()
+        # The profiles grouped in the database: rating just wrote them in
+        # bulk (reading them per session would fetch every session again).
+        profile_of = {}
+        for profile, session_ids in self._read_group(
+            [("id", "in", self.ids)], ["profile_id"], ["id:array_agg"]
+        ):
+            profile_of.update(dict.fromkeys(session_ids, profile))
+        Profile = self.env["helpdesk.contract.profile"]
+        Profile.union(*set(profile_of.values()))._sync_block_usability()
+        days = self._local_dates()
         by_profile = {}
         for session in self.sorted(
             lambda s: (s.date_start or fields.Datetime.now(), s.id)
         ):
-            profile = session.profile_id
+            profile = profile_of.get(session.id, Profile)
             if profile.billing_type == "subscription":
                 by_profile.setdefault(profile, []).append(session)
         vals_list = []
@@ -51,7 +60,7 @@ class HelpdeskSession(models.Model):
                     blocks_core.Demand(
                         session.id,
                         minutes_by_session.get(session.id, 0),
-                        session._local_date() if session.date_start else None,
+                        days.get(session.id),
                     )
                     for session in sessions
                 ],
