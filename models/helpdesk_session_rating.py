@@ -271,6 +271,10 @@ class HelpdeskSession(models.Model):
         )
         if lock:
             subscriptions._lock_for_consumption()
+        # Rating reads each subscription's balance and blocks: computed for
+        # all of them at once rather than one profile at a time.
+        subscriptions.mapped("remaining_hours")
+        subscriptions.block_ids.mapped("remaining_minutes")
         ratings = {}
         by_profile = {}
         for session in self.sorted(lambda s: (s.date_start, s.id)):
