@@ -58,3 +58,61 @@ class TestRatingPerformance(RatingCase):
         self.assertEqual(large_queries, queries, "10 and 100 sessions: same count")
         self.assertEqual(set(large.mapped("state")), {"rated"})
         self.assertTrue(all(large.mapped("billed_duration")))
+
+    def _subscriptions_sessions(self, count, first_day):
+        """Two draft sessions for each of ``count`` new customers, each with
+        a subscription of its own (hours enough), flushed."""
+        customers = self.env["res.partner"].create(
+            [
+                {"name": f"HSB Subscriber {first_day}-{index}", "is_company": True}
+                for index in range(count)
+            ]
+        )
+        self.env["helpdesk.contract.profile"].create(
+            [
+                {
+                    "name": f"Pack {customer.name}",
+                    "billing_type": "subscription",
+                    "partner_id": customer.id,
+                    "prepaid_hours": 100,
+                    "amount": 800,
+                    "step_duration": 15,
+                }
+                for customer in customers
+            ]
+        )
+        tickets = self.env["helpdesk.ticket"].create(
+            [
+                {"name": "HSB ticket", "description": "<p>Help</p>", "partner_id": c.id}
+                for c in customers
+            ]
+        )
+        vals_list = []
+        for index, ticket in enumerate(tickets):
+            for offset in (0, 1):
+                start = self.DAY - timedelta(days=first_day + offset, hours=-9 - index)
+                vals_list.append(
+                    {
+                        "ticket_id": ticket.id,
+                        "user_id": self.agent.id,
+                        "date_start": start,
+                        "date_end": start + timedelta(minutes=20),
+                    }
+                )
+        sessions = self.env["helpdesk.session"].create(vals_list)
+        self.env.flush_all()
+        self.env.cr.flush()
+        return sessions.with_user(self.billing_manager)
+
+    def test_rating_queries_do_not_grow_with_subscriptions(self):
+        """A month-end rates the sessions of thousands of subscriptions: their
+        balances, blocks and consumption are read and written for all of
+        them at once."""
+        self._count(self._subscriptions_sessions(2, first_day=0))
+        small = self._subscriptions_sessions(2, first_day=10)
+        large = self._subscriptions_sessions(8, first_day=20)
+        queries = self._count(small)
+        large_queries = self._count(large)
+        self.assertEqual(large_queries, queries, "2 and 8 subscriptions: same count")
+        self.assertEqual(set(large.mapped("state")), {"rated"})
+        self.assertEqual(sum(large.mapped("prepaid_minutes")), 16 * 30)
