@@ -162,6 +162,22 @@ class HelpdeskLedgerMixin(models.AbstractModel):
         records.invalidate_recordset(written)
         records.modified(written)
 
+    def _read_columns(self, fnames):
+        """{id: (column values of ``fnames``)} for the records of ``self``, as
+        the database holds them (pending writes flushed first), in one
+        query: comparing a batch with new values through the ORM costs more
+        than computing them. Empty values (0, "", False) come as None."""
+        self.flush_recordset(list(fnames))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(fname) for fname in fnames),
+                SQL.identifier(self._table),
+                list(self._ids),
+            )
+        )
+        return {row[0]: tuple(value or None for value in row[1:]) for row in rows}
+
     def _ledger_column_values(self, field, values):
         """``values`` of ``field`` as its column stores them, for one array
         parameter: what ``write()`` would convert, JSON as text (the same

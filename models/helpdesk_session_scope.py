@@ -16,6 +16,15 @@ from odoo.fields import Domain
 
 from .helpdesk_scope_source_mixin import SCOPE_LIFECYCLE_TRIGGERS, SCOPE_TRIGGERS
 
+# What classification writes on a session.
+SCOPE_FIELDS = (
+    "scope",
+    "scope_rule_id",
+    "scope_reason",
+    "scope_included_minutes",
+    "scope_billable_minutes",
+)
+
 
 class HelpdeskSession(models.Model):
     _inherit = ["helpdesk.session", "helpdesk.scope.source.mixin"]
@@ -86,6 +95,9 @@ class HelpdeskSession(models.Model):
                 }
             )
         ).fetch(["number"])
+        # What is stored, read in one query (through the ORM, the
+        # comparison cost as much as the classification).
+        stored = drafts._read_columns(SCOPE_FIELDS)
         changes = {}
         for session, decision in decisions.items():
             vals = {
@@ -95,14 +107,9 @@ class HelpdeskSession(models.Model):
                 "scope_included_minutes": decision.included_minutes,
                 "scope_billable_minutes": decision.billable_minutes,
             }
-            current = {
-                "scope": session.scope,
-                "scope_rule_id": session.scope_rule_id.id or False,
-                "scope_reason": session.scope_reason,
-                "scope_included_minutes": session.scope_included_minutes,
-                "scope_billable_minutes": session.scope_billable_minutes,
-            }
-            if vals != current:
+            if stored.get(session.id) != tuple(
+                vals[fname] or None for fname in SCOPE_FIELDS
+            ):
                 changes[session.id] = vals
         # One statement per chunk, not a write per session.
         writer._ledger_write_rows(changes)

@@ -20,7 +20,6 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from ..core import support_hours as split_core
 from ..core.tariff import format_hours
@@ -138,14 +137,16 @@ class HelpdeskSession(models.Model):
         cache[CALENDAR_CACHE] = self._get_support_calendars()
         try:
             values = self._get_support_split_vals()
-            stored = self._read_support_split()
+            # Compared with what is stored in one query (through the ORM,
+            # the comparison cost more than the split).
+            stored = self._read_columns(SPLIT_FIELDS)
             stale = self.browse(
                 session_id
                 for session_id, vals in values.items()
                 if stored.get(session_id)
                 != (
-                    vals["support_calendar_id"].id,
-                    *(vals[fname] for fname in SPLIT_FIELDS[1:]),
+                    vals["support_calendar_id"].id or None,
+                    *(vals[fname] or None for fname in SPLIT_FIELDS[1:]),
                 )
             )
             for fname in SPLIT_FIELDS:
@@ -154,23 +155,6 @@ class HelpdeskSession(models.Model):
         finally:
             cache.pop(TIMELINE_CACHE, None)
             cache.pop(CALENDAR_CACHE, None)
-
-    def _read_support_split(self):
-        """{session id: (calendar id, in, out, holiday minutes)} as stored,
-        read in one query (comparing through the ORM cost more than the
-        split itself)."""
-        self.flush_recordset(list(SPLIT_FIELDS))
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id, %s FROM helpdesk_session WHERE id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(fname) for fname in SPLIT_FIELDS),
-                list(self.ids),
-            )
-        )
-        return {
-            row[0]: (row[1] or False, *(value or 0 for value in row[2:]))
-            for row in rows
-        }
 
     def _get_support_split_vals(self):
         """{session id: its split fields' values}: the sessions grouped by
