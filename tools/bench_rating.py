@@ -25,6 +25,7 @@ import os
 import pstats
 import random
 import sys
+import threading
 import time
 from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
@@ -297,6 +298,10 @@ def run(db_name, sessions_count, customers_count):
             env = api.Environment(cr, SUPERUSER_ID, context)
             sessions = env["helpdesk.session"].browse(session_ids)
             queries = cr.sql_log_count
+            # Odoo adds each query's time to the thread's: what PostgreSQL
+            # took of the rating.
+            thread = threading.current_thread()
+            thread.query_time = 0.0
             profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
             begin = time.perf_counter()
             if profiler:
@@ -313,6 +318,8 @@ def run(db_name, sessions_count, customers_count):
                 stats.sort_stats("cumulative").print_stats(40)
                 stats.sort_stats("tottime").print_stats(25)
             queries = cr.sql_log_count - queries
+            sql_time = thread.query_time
+            del thread.query_time
             rated = env["helpdesk.session"].search_count(
                 [("id", "in", session_ids), ("state", "=", "rated")]
             )
@@ -322,12 +329,13 @@ def run(db_name, sessions_count, customers_count):
             cr.rollback()
         print(
             f"Rated {rated} sessions ({overage} with overage) in {elapsed:.2f} s "
-            f"({rated / elapsed:.0f} sessions/s, {queries} queries)"
+            f"({rated / elapsed:.0f} sessions/s, {queries} queries taking "
+            f"{sql_time:.2f} s in PostgreSQL)"
         )
         print(
             f"SUMMARY rating: {rated} sessions of {customers_count} customers "
-            f"in {elapsed:.1f} s ({rated / elapsed:.0f} sessions/s; built in "
-            f"{built:.0f} s)"
+            f"in {elapsed:.1f} s ({rated / elapsed:.0f} sessions/s; "
+            f"{sql_time:.1f} s of it in PostgreSQL; built in {built:.0f} s)"
         )
         return elapsed
 
