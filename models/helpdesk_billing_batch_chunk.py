@@ -182,7 +182,9 @@ class HelpdeskBillingBatchChunk(models.Model):
         for _attempt in range(3):
             try:
                 with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(query)
+                    # A conflict is expected with several workers: not
+                    # logged as a failed query.
+                    self.env.cr.execute(query, log_exceptions=False)
                     row = self.env.cr.fetchone()
             except (SerializationFailure, LockNotAvailable):
                 if chunk_id:
@@ -228,9 +230,11 @@ class HelpdeskBillingBatchChunk(models.Model):
         )
         if batch.operation == "rate":
             drafts = sessions.filtered(lambda s: s.state == "draft")
-            skipped = drafts._get_rating_blockers()
-            rated = drafts.filtered(lambda s: s not in skipped)
-            rated.action_rate()
+            # The profiles the blockers resolve are the ones rating uses.
+            with drafts._profiles_resolved_once():
+                skipped = drafts._get_rating_blockers()
+                rated = drafts.filtered(lambda s: s not in skipped)
+                rated.action_rate()
             return (
                 self.env["helpdesk.session.rating.wizard"]
                 .with_user(user)

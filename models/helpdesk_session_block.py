@@ -37,11 +37,12 @@ class HelpdeskSession(models.Model):
         # payment did, unless the subscription was in use then).
         # The profiles grouped in the database: rating just wrote them in
         # bulk (reading them per session would fetch every session again).
+        # The sessions at hand only, whatever the rules.
         profile_of = {}
-        for profile, session_ids in self._read_group(
+        for profile, session_ids in self.sudo()._read_group(
             [("id", "in", self.ids)], ["profile_id"], ["id:array_agg"]
         ):
-            profile_of.update(dict.fromkeys(session_ids, profile))
+            profile_of.update(dict.fromkeys(session_ids, profile.with_env(self.env)))
         Profile = self.env["helpdesk.contract.profile"]
         Profile.union(*set(profile_of.values()))._sync_block_usability()
         days = self._local_dates()

@@ -373,15 +373,14 @@ class HelpdeskSession(models.Model):
         """Add (or give back) prepaid minutes to the subscriptions concerned."""
         totals = {}
         # Grouped in the database: the profiles were just written in bulk
-        # (reading them per session would fetch every session again).
-        for profile, session_ids in self._read_group(
-            [("id", "in", self.ids), ("profile_id.billing_type", "=", "subscription")],
-            ["profile_id"],
-            ["id:array_agg"],
+        # (reading them per session would fetch every session again). The
+        # sessions at hand only, whatever the rules (they were checked).
+        for profile_sudo, session_ids in self.sudo()._read_group(
+            [("id", "in", self.ids)], ["profile_id"], ["id:array_agg"]
         ):
             minutes = sum(minutes_by_session.get(sid, 0) for sid in session_ids)
-            if minutes:
-                totals[profile] = totals.get(profile, 0) + minutes
+            if minutes and profile_sudo.billing_type == "subscription":
+                totals[profile_sudo.with_env(self.env)] = minutes
         for profile, minutes in totals.items():
             profile.sudo()._ledger_writer().consumed_minutes += minutes
         # Which blocks the minutes come from (or go back to).

@@ -21,6 +21,7 @@ DB is left as it was.
 """
 
 import cProfile
+import multiprocessing
 import os
 import pstats
 import random
@@ -257,12 +258,14 @@ def build(env, sessions_count, customers_count):
 
 
 @contextmanager
-def scratch_copy(db_name):
+def scratch_copy(db_name, suffix="scratch"):
     """A copy of ``db_name`` for one size, dropped afterwards: the sessions
     are committed there before rating, as a month's sessions are (rows
     inserted in the rating's own transaction would make PostgreSQL check
     every foreign key again at each update)."""
-    copy = f"{db_name}_scratch"
+    copy = f"{db_name}_{suffix}"
+    # A template must have no connection open.
+    odoo.sql_db.close_db(db_name)
     config["list_db"] = True
     if copy in db.list_dbs(True):
         db.exp_drop(copy)
@@ -357,7 +360,85 @@ def run(db_name, sessions_count, customers_count):
             f"in {elapsed:.1f} s ({rated / elapsed:.0f} sessions/s; "
             f"{sql_time:.1f} s of it in PostgreSQL; built in {built:.0f} s)"
         )
+        for workers in background_workers():
+            time_background(copy, session_ids, manager_id, workers)
         return elapsed
+
+
+def background_workers():
+    """The numbers of workers the background path is timed with
+    ($BENCH_WORKERS, default "1,2"; "0" skips it)."""
+    return [
+        int(count)
+        for count in (os.environ.get("BENCH_WORKERS") or "1,2").split(",")
+        if int(count)
+    ]
+
+
+def run_chunks(registry, refresh_batch):
+    """One worker: acquire and run the batch's pending chunks, one
+    transaction each, as the scheduled action (``refresh_batch``: the
+    batch's counts with each chunk) or a queue job does."""
+    done = 0
+    while True:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            chunk = env["helpdesk.billing.batch.chunk"]._acquire()
+            if not chunk:
+                return done
+            chunk._run(refresh_batch=refresh_batch)
+            done += 1
+
+
+def time_background(db_name, session_ids, manager_id, workers):
+    """Rate the draft sessions of ``db_name`` through the background batch,
+    one chunk per customer, with ``workers`` processes running its chunks in
+    parallel (one: the scheduled action's way; more: the queue jobs' way,
+    the batch's counts refreshed at the end), in a copy of ``db_name``."""
+    with scratch_copy(db_name, f"{workers}_workers") as copy:
+        _time_background(Registry(copy), session_ids, manager_id, workers)
+
+
+def _time_background(registry, session_ids, manager_id, workers):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, manager_id, {"tz": "UTC"})
+        batch = env["helpdesk.billing.batch"]._create_for_sessions(
+            "rate", env["helpdesk.session"].browse(session_ids)
+        )
+        batch_id, chunks = batch.id, len(batch.chunk_ids)
+    # No connection crosses the fork: each worker opens its own.
+    odoo.sql_db.close_all()
+    begin = time.perf_counter()
+    processes = [
+        multiprocessing.get_context("fork").Process(
+            target=run_chunks, args=(registry, workers == 1)
+        )
+        for _index in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - begin
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        batch = env["helpdesk.billing.batch"].browse(batch_id)
+        batch._refresh_counts()
+        batch._finish_if_complete()
+        rated = env["helpdesk.session"].search_count(
+            [("id", "in", session_ids), ("state", "=", "rated")]
+        )
+        failed = batch.chunk_ids.filtered(lambda chunk: chunk.state == "failed")
+        state = batch.state
+    print(
+        f"Background: {rated} sessions rated by {workers} worker(s) in "
+        f"{elapsed:.1f} s ({chunks} chunks, {len(failed)} failed, batch {state})"
+    )
+    print(
+        f"SUMMARY rating in the background, {workers} worker(s): {rated} sessions "
+        f"of {chunks} customers in {elapsed:.1f} s ({rated / elapsed:.0f} "
+        f"sessions/s)"
+    )
 
 
 def main(conf, db_name, sessions_arg=None, customers_arg=None):
