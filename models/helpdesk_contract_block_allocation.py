@@ -8,7 +8,7 @@ it held back to no block (``unpaid``). A block's consumption is the sum of its
 rows, a session's net rows say what to give back to whom.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class HelpdeskContractBlockAllocation(models.Model):
@@ -60,3 +60,20 @@ class HelpdeskContractBlockAllocation(models.Model):
         readonly=True,
     )
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+
+    @api.model
+    def _prepare_transfer_vals_list(
+        self, profile_id, session_id, minutes, *, from_block_id, to_block_id, move_type
+    ):
+        """The two rows moving ``minutes`` of a session from one block to
+        another (``False``: no block, the balance's debt): given back to the
+        first, taken from the second."""
+        common = {
+            "profile_id": profile_id,
+            "session_id": session_id,
+            "move_type": move_type,
+        }
+        return [
+            {**common, "block_id": from_block_id, "minutes": -minutes},
+            {**common, "block_id": to_block_id, "minutes": minutes},
+        ]

@@ -116,15 +116,14 @@ class HelpdeskContractProfile(models.Model):
         for profile, session, block, minutes in groups:
             if not minutes:
                 continue
-            common = {
-                "profile_id": profile.id,
-                "session_id": session.id,
-                "move_type": "unpaid",
-            }
-            vals_list += [
-                {**common, "block_id": block.id, "minutes": -minutes},
-                {**common, "block_id": False, "minutes": minutes},
-            ]
+            vals_list += Allocation._prepare_transfer_vals_list(
+                profile.id,
+                session.id,
+                minutes,
+                from_block_id=block.id,
+                to_block_id=False,
+                move_type="unpaid",
+            )
         if not vals_list:
             return Allocation
         return Allocation.sudo()._ledger_writer().create(vals_list).sudo(False)

@@ -178,19 +178,14 @@ class HelpdeskContractProfile(models.Model):
             for allocation in result.allocations:
                 if allocation.block is None:
                     continue
-                common = {
-                    "profile_id": profile.id,
-                    "session_id": allocation.session,
-                    "move_type": "settled",
-                }
-                vals_list += [
-                    {**common, "block_id": False, "minutes": -allocation.minutes},
-                    {
-                        **common,
-                        "block_id": allocation.block,
-                        "minutes": allocation.minutes,
-                    },
-                ]
+                vals_list += Allocation._prepare_transfer_vals_list(
+                    profile.id,
+                    allocation.session,
+                    allocation.minutes,
+                    from_block_id=False,
+                    to_block_id=allocation.block,
+                    move_type="settled",
+                )
         if not vals_list:
             return Allocation
         return Allocation.sudo()._ledger_writer().create(vals_list).sudo(False)
