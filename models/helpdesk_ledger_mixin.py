@@ -185,33 +185,34 @@ class HelpdeskLedgerMixin(models.AbstractModel):
         encoded once)."""
         one = self.browse()
         if field.type == "json":
-            encoded = {}
-            result = []
-            for value in values:
-                key = id(value)
-                if key not in encoded:
-                    encoded[key] = (
-                        json.dumps(value, ensure_ascii=False, default=json_default)
-                        if value
-                        else None
-                    )
-                result.append(encoded[key])
-            return result
+            # Dicts are unhashable: a shared value is known by its identity.
+            by_identity = True
 
-        def to_column(value):
-            return field.convert_to_column(
-                field.convert_to_cache(value, one, validate=False), one, validate=False
-            )
+            def to_column(value):
+                if not value:
+                    return None
+                return json.dumps(value, ensure_ascii=False, default=json_default)
 
-        # Months of sessions share a few states, profiles, dates and
-        # figures: each distinct value is converted once.
+        else:
+            by_identity = False
+
+            def to_column(value):
+                return field.convert_to_column(
+                    field.convert_to_cache(value, one, validate=False),
+                    one,
+                    validate=False,
+                )
+
+        # Months of sessions share a few states, profiles, dates, figures and
+        # tariffs: each distinct value is converted once.
         converted = {}
         result = []
         for value in values:
+            key = id(value) if by_identity else value
             try:
-                if value not in converted:
-                    converted[value] = to_column(value)
-                result.append(converted[value])
+                if key not in converted:
+                    converted[key] = to_column(value)
+                result.append(converted[key])
             except TypeError:  # unhashable: converted each time
                 result.append(to_column(value))
         return result
