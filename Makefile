@@ -82,8 +82,9 @@ test: requirements db conf
 		$(ADDONS_DIR)/$(MODULE)/tests $(PYTEST_ARGS)
 
 # Time rating 10,000 then 100,000 sessions (BENCH_SESSIONS), invoicing
-# 10,000 sessions beside Odoo's own invoicing of as many timesheet lines, the
-# support-hours split, in a fresh $(BENCH_DB) (rolled back); then the renewal
+# 10,000 sessions beside Odoo's own invoicing of as many timesheet lines (a
+# line per order) and of 2,000 order lines (a line each), the support-hours
+# split, in a fresh $(BENCH_DB) (rolled back); then the renewal
 # and expiry jobs over 5,000 subscriptions. Ends with one summary of it all.
 BENCH_SESSIONS ?= 10000,100000
 export BENCH_SESSIONS

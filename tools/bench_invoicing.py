@@ -2,6 +2,7 @@
 
 usage: python3 tools/bench_invoicing.py CONFIG DB [--sessions N] [--customers N]
                                        [--odoo-volume N] [--odoo-customers N]
+                                       [--odoo-line-volume N]
 
 Works in one cursor of DB (the module and sale_timesheet installed) that is
 rolled back at the end: nothing is kept. Our path: CUSTOMERS customers billed
@@ -15,6 +16,14 @@ session, through the standard ``sale.advance.payment.inv`` wizard (timed).
 ``--odoo-volume`` runs Odoo's path on fewer timesheet lines (and
 ``--odoo-customers`` orders, in proportion by default), and our path is then
 timed again on that same volume, so the ratio always compares equal work.
+
+``sale_timesheet`` puts the timesheets of a sale order line on one invoice
+line: it compares with our line per ticket. Odoo's path with an invoice line
+per piece of work is the sale order with an order line per piece of work
+(a service invoiced on order), invoiced through the same wizard: it compares
+with our line per session, on ``--odoo-line-volume`` lines (default 2,000,
+and customers in proportion; 0 skips it), our line per session being timed
+again on the same volume.
 
 Both paths first invoice a small batch and the database is analysed: a live
 database has invoiced before and its planner statistics know the invoice
@@ -60,6 +69,12 @@ def parse_args():
         default=None,
         help="timesheet lines invoiced by Odoo's path (default: --sessions; "
         "0 skips it)",
+    )
+    parser.add_argument(
+        "--odoo-line-volume",
+        type=int,
+        default=2000,
+        help="order lines invoiced a line each by Odoo's sale path (0 skips it)",
     )
     parser.add_argument(
         "--odoo-customers",
@@ -255,7 +270,46 @@ def prepare_timesheets(env, line_count, order_count, prefix):
     return orders, timesheets
 
 
-def time_odoo(env, orders, timesheets):
+def prepare_order_lines(env, line_count, order_count, prefix):
+    """Confirmed sale orders of a service invoiced on order, one per customer,
+    with an order line per piece of work (``line_count`` in all): Odoo makes
+    an invoice line of each."""
+    partners = customers(env, order_count, prefix)
+    product = env["product.product"].create(
+        {
+            "name": f"{prefix} support",
+            "type": "service",
+            "invoice_policy": "order",
+            "uom_id": env.ref("uom.product_uom_hour").id,
+            "list_price": 90.0,
+        }
+    )
+    lines_of = {partner.id: [] for partner in partners}
+    for index, partner, start, minutes in work_slots(line_count, partners):
+        lines_of[partner.id].append(
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "name": f"{partner.name} work {index}, {start:%Y-%m-%d %H:%M}",
+                    "product_uom_qty": minutes / 60.0,
+                }
+            )
+        )
+    orders = env["sale.order"].create(
+        [
+            {"partner_id": partner.id, "order_line": lines_of[partner.id]}
+            for partner in partners
+        ]
+    )
+    orders.action_confirm()
+    env.flush_all()
+    env.invalidate_all()
+    return orders
+
+
+def time_odoo(env, orders):
+    """Seconds, queries, invoices, invoice lines and CPU seconds of Odoo's
+    standard invoicing of ``orders`` (the "Create invoices" wizard)."""
     env.flush_all()
     env.invalidate_all()
     queries = env.cr.sql_log_count
@@ -271,8 +325,8 @@ def time_odoo(env, orders, timesheets):
     queries = env.cr.sql_log_count - queries
     invoices = orders.invoice_ids
     assert len(invoices) == len(orders), "not one invoice per order"
-    assert not timesheets.filtered(lambda t: not t.timesheet_invoice_id), "left"
-    return elapsed, queries, invoices, cpu
+    lines = sum(len(invoice.invoice_line_ids) for invoice in invoices)
+    return elapsed, queries, invoices, lines, cpu
 
 
 # ----------------------------------------------------------------------
@@ -282,7 +336,8 @@ def warm_up(env, users, check_odoo):
     sessions, _rating = prepare_sessions(env, 40, 2, "Bench warm-up customer", users)
     sessions.action_create_invoices()
     if check_odoo:
-        time_odoo(env, *prepare_timesheets(env, 40, 2, "Bench warm-up SO customer"))
+        time_odoo(env, prepare_timesheets(env, 40, 2, "Bench warm-up SO customer")[0])
+        time_odoo(env, prepare_order_lines(env, 40, 2, "Bench warm-up SOL customer"))
     env.flush_all()
     env.cr.execute("ANALYZE")
 
@@ -322,12 +377,106 @@ def summary_ours(name, count, measure):
     )
 
 
+def compare_timesheets(env, args, users, timed):
+    """Odoo's ``sale_timesheet`` (a line per order for its timesheets) beside
+    our line per ticket, on the same volume."""
+    volume = args.sessions if args.odoo_volume is None else args.odoo_volume
+    customer_count = args.odoo_customers or max(
+        1, round(args.customers * volume / args.sessions)
+    )
+    ours = timed["ticket"]
+    if (volume, customer_count) != (args.sessions, args.customers):
+        small, _rating = prepare_sessions(
+            env,
+            volume,
+            customer_count,
+            "Bench small customer",
+            users,
+            ticket_count=args.tickets,
+            analytic=args.analytic,
+        )
+        ours = time_ours(env, small)
+        report_ours("ours, same volume as Odoo's", volume, ours)
+        summary_ours("ours_per_ticket_odoo_volume", volume, ours)
+    orders, timesheets = prepare_timesheets(
+        env, volume, customer_count, "Bench SO customer"
+    )
+    elapsed, queries, invoices, lines, cpu = time_odoo(env, orders)
+    assert not timesheets.filtered(lambda t: not t.timesheet_invoice_id), "left"
+    print(
+        f"Odoo (sale_timesheet): {len(timesheets)} timesheet lines on "
+        f"{len(invoices)} invoices ({lines} lines) in {elapsed:.2f} s, "
+        f"{queries} queries: {len(timesheets) / elapsed:.0f} timesheet lines/s"
+    )
+    summary(
+        "odoo_sale_timesheet",
+        timesheets=len(timesheets),
+        invoices=len(invoices),
+        lines=lines,
+        seconds=elapsed,
+        cpu_seconds=cpu,
+        queries=queries,
+    )
+    print(
+        f"ratio at {volume} pieces of work for {customer_count} customers: "
+        f"Odoo's sale_timesheet takes {elapsed / ours[0]:.2f}x our line per ticket"
+    )
+    summary(
+        "ratio_timesheets",
+        work=volume,
+        odoo_over_ours_per_ticket=elapsed / ours[0],
+        cpu_odoo_over_ours_per_ticket=cpu / ours[4],
+    )
+
+
+def compare_order_lines(env, args, users, timed, volume):
+    """Odoo's sale invoicing of an order line per piece of work (an invoice
+    line each) beside our line per session, on the same volume."""
+    customer_count = max(1, round(args.customers * volume / args.sessions))
+    ours = timed["session"]
+    if (volume, customer_count) != (args.sessions, args.customers):
+        small, _rating = prepare_sessions(
+            env,
+            volume,
+            customer_count,
+            "Bench line customer",
+            users,
+            ticket_count=args.tickets,
+            analytic=args.analytic,
+        )
+        ours = time_ours(env, small, "session")
+        report_ours("ours, a line per session, Odoo's volume", volume, ours)
+        summary_ours("ours_per_session_odoo_volume", volume, ours)
+    orders = prepare_order_lines(env, volume, customer_count, "Bench SOL customer")
+    elapsed, queries, invoices, lines, cpu = time_odoo(env, orders)
+    assert lines == volume, f"{lines} invoice lines for {volume} order lines"
+    print(
+        f"Odoo (sale, a line per order line): {lines} lines on {len(invoices)} "
+        f"invoices in {elapsed:.2f} s, {queries} queries: "
+        f"{lines / elapsed:.0f} lines/s"
+    )
+    summary(
+        "odoo_sale_order_lines",
+        invoices=len(invoices),
+        lines=lines,
+        seconds=elapsed,
+        cpu_seconds=cpu,
+        queries=queries,
+    )
+    print(
+        f"ratio at {volume} lines for {customer_count} customers: Odoo's sale "
+        f"takes {elapsed / ours[0]:.2f}x our line per session"
+    )
+    summary(
+        "ratio_lines",
+        lines=volume,
+        odoo_over_ours_per_session=elapsed / ours[0],
+        cpu_odoo_over_ours_per_session=cpu / ours[4],
+    )
+
+
 def main():
     args = parse_args()
-    odoo_volume = args.sessions if args.odoo_volume is None else args.odoo_volume
-    odoo_customers = args.odoo_customers or max(
-        1, round(args.customers * odoo_volume / max(args.sessions, 1))
-    )
     config.parse_config(["-c", args.config, "--log-level=warn"])
     odoo.netsvc.init_logger()
     registry = Registry(args.database)
@@ -353,7 +502,7 @@ def main():
             + (", lines on the profile's analytic account" if args.analytic else "")
         )
         users = consultants(env)
-        check_odoo = bool(odoo_volume)
+        check_odoo = bool(args.odoo_volume != 0 or args.odoo_line_volume)
         if (
             check_odoo
             and env["ir.module.module"]._get("sale_timesheet").state != "installed"
@@ -380,54 +529,11 @@ def main():
         if not check_odoo:
             return
 
-        same = odoo_volume == args.sessions and odoo_customers == args.customers
-        if not same:
-            small, _rating = prepare_sessions(
-                env,
-                odoo_volume,
-                odoo_customers,
-                "Bench small customer",
-                users,
-                ticket_count=args.tickets,
-                analytic=args.analytic,
-            )
-            timed["ticket"] = time_ours(env, small)
-            report_ours("ours, same volume as Odoo's", odoo_volume, timed["ticket"])
-            summary_ours("ours_per_ticket_odoo_volume", odoo_volume, timed["ticket"])
-        orders, timesheets = prepare_timesheets(
-            env, odoo_volume, odoo_customers, "Bench SO customer"
-        )
-        elapsed, queries, invoices, cpu = time_odoo(env, orders, timesheets)
-        print(
-            f"Odoo (sale_timesheet): {len(timesheets)} timesheet lines, "
-            f"{len(invoices)} invoices in {elapsed:.2f} s, {queries} queries: "
-            f"{len(invoices) / elapsed:.1f} invoices/s, "
-            f"{len(timesheets) / elapsed:.0f} lines/s"
-        )
-        summary(
-            "odoo_sale_timesheet",
-            lines=len(timesheets),
-            invoices=len(invoices),
-            seconds=elapsed,
-            cpu_seconds=cpu,
-            queries=queries,
-        )
-        ratios = f"Odoo takes {elapsed / timed['ticket'][0]:.1f}x our time"
-        figures = {
-            "odoo_over_ours_per_ticket": elapsed / timed["ticket"][0],
-            "cpu_odoo_over_ours_per_ticket": cpu / timed["ticket"][4],
-        }
-        if same:
-            ratios += f" ({elapsed / timed['session'][0]:.1f}x with a line per session)"
-            figures["odoo_over_ours_per_session"] = elapsed / timed["session"][0]
-            figures["cpu_odoo_over_ours_per_session"] = cpu / timed["session"][4]
-        print(f"ratio at {odoo_volume} lines for {odoo_customers} customers: {ratios}")
-        summary("ratio", lines=odoo_volume, **figures)
-        if not same:
-            print(
-                f"  (Odoo's path measured on {odoo_volume} lines, not "
-                f"{args.sessions}; without --odoo-volume it runs whole)"
-            )
+        if args.odoo_volume != 0:
+            compare_timesheets(env, args, users, timed)
+        line_volume = min(args.odoo_line_volume, args.sessions)
+        if line_volume:
+            compare_order_lines(env, args, users, timed, line_volume)
     finally:
         cr.rollback()
         cr.close()
