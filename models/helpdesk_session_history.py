@@ -18,23 +18,29 @@ from odoo.tools import SQL
 class HelpdeskSession(models.Model):
     _inherit = "helpdesk.session"
 
-    def _log_state_change(self, target, document=None, note=None, states=None):
+    def _log_state_change(
+        self, target, document=None, note=None, states=None, documents=None
+    ):
         """Log, on each session of ``self``, its move from its state (or from
         ``states[session.id]`` when the state is already written) to
-        ``target``, with a link to ``document`` (an ``account.move``) or, when
-        none is given, to the invoice the session leaves, and ``note``."""
+        ``target``, with a link to ``document`` (an ``account.move``; or
+        ``documents[session.id]``, each session's own) or, when none is given,
+        to the invoice the session leaves, and ``note``."""
         if not self:
             return self.env["mail.message"]
         labels = dict(self._fields["state"]._description_selection(self.env))
-        bodies = {}
+        links, bodies = {}, {}
         for session in self:
             source = (states or {}).get(session.id, session.state)
             body = Markup("%s → %s") % (labels[source], labels[target])
-            doc = document
+            doc = (documents or {}).get(session.id, document)
             if doc is None and source in ("invoiced", "credited"):
                 doc = session.invoice_id
             if doc:
-                body += Markup(": %s") % doc._get_html_link()
+                # One link per document, not per session.
+                if doc not in links:
+                    links[doc] = doc._get_html_link()
+                body += Markup(": %s") % links[doc]
             if note:
                 body += Markup(" (%s)") % note
             bodies[session.id] = body

@@ -197,12 +197,13 @@ class HelpdeskSession(models.Model):
                 ),
             )
         )
-        # The history: one batch per invoice (its link in each line).
-        by_move = {}
-        for session_id, line in session_lines.items():
-            by_move.setdefault(line.move_id, []).append(session_id)
-        for move, session_ids in by_move.items():
-            self.browse(session_ids)._log_state_change("invoiced", document=move)
+        # The history: one batch, each line linking its session's invoice.
+        self.browse(session_lines)._log_state_change(
+            "invoiced",
+            documents={
+                session_id: line.move_id for session_id, line in session_lines.items()
+            },
+        )
         fnames = ["invoice_line_id", "invoice_id", "state", "write_uid", "write_date"]
         self.invalidate_recordset(fnames)
         self.env["account.move.line"].invalidate_model(["helpdesk_session_ids"])

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.account_analytic_distribution_model import AnalyticDistributionCache
 from . import test_invoicing
 
 
@@ -106,3 +108,30 @@ class TestInvoicingPerformance(test_invoicing.InvoicingCase):
                     )
                 ),
             )
+
+    def test_batch_company_check_still_refuses_another_company(self):
+        # Within an invoicing batch Odoo's company check runs once per
+        # combination of company and checked values: a line whose account
+        # belongs to another company is its own combination, and refused.
+        other = self.setup_other_company(name="HSB batch elsewhere")
+        invoice = self.env["account.move"].create(
+            {"move_type": "out_invoice", "partner_id": self.partner_a.id}
+        )
+        good = {
+            "move_id": invoice.id,
+            "product_id": self.support_product.id,
+            "name": "HSB support",
+            "quantity": 1.0,
+            "price_unit": 10.0,
+            "account_id": self.company_data["default_account_revenue"].id,
+        }
+        elsewhere = {**good, "account_id": other["default_account_revenue"].id}
+        lines = self.env["account.move.line"].with_context(
+            helpdesk_distribution_cache=AnalyticDistributionCache()
+        )
+        with self.assertRaisesRegex(UserError, "company"), self.env.cr.savepoint():
+            lines.create([good, good, elsewhere, good])
+        self.assertFalse(invoice.invoice_line_ids)
+        created = lines.create([good, good, good])
+        self.assertEqual(created.move_id, invoice)
+        self.assertEqual(invoice.amount_untaxed, 30.0)
