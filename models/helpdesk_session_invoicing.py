@@ -117,7 +117,10 @@ class HelpdeskSession(models.Model):
             lambda s: (s.partner_id, s.company_id, s.currency_id)
         )
         vals_list, line_groups = [], []
-        for (partner, company, _currency), group in groups.items():
+        for (partner, company, _currency), customer_sessions in groups.items():
+            # Read the tickets, consultants and profiles of every customer at
+            # once, not customer by customer.
+            group = customer_sessions.with_prefetch(sessions._prefetch_ids)
             vals_list.append(group._prepare_invoice_vals(partner, company))
             line_groups.append(group._get_invoice_line_groups(grouping))
         # Odoo posts (and routes to followers) one "Invoice Created" message
