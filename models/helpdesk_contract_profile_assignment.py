@@ -229,10 +229,17 @@ class HelpdeskContractProfile(models.Model):
                 ("partner_category_ids", "in", commercials.category_id.ids),
             ]
         )
+        # A profile shared by thousands of customers is read for the ones
+        # asked about only (a background chunk asks about one customer).
+        asked = set(
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            ._search([("commercial_partner_id", "in", commercials.ids)])
+        )
         by_customer = defaultdict(list)
         by_tag = defaultdict(list)
         for profile in candidates:
-            for customer in profile._direct_customers():
+            for customer in profile._direct_customers(among=asked):
                 by_customer[customer.id].append(profile)
             for tag in profile.partner_category_ids:
                 by_tag[tag.id].append(profile)
@@ -272,8 +279,13 @@ class HelpdeskContractProfile(models.Model):
                     result[(partner.id, day)] = self.browse()
         return result
 
-    def _direct_customers(self):
-        return (self.partner_id | self.partner_ids).commercial_partner_id
+    def _direct_customers(self, among=None):
+        """The customers (commercial entities) ``self`` names; with
+        ``among`` (partner ids), only those of these partners."""
+        partners = self.partner_id | self.partner_ids
+        if among is not None:
+            partners = partners.filtered(lambda partner: partner.id in among)
+        return partners.commercial_partner_id
 
     @api.model
     def _customers_with_direct_profile(self, customers):
