@@ -5,8 +5,13 @@ chunk done is never run again; a failing customer is recorded with its error
 and the others go on.
 
 By default Odoo's scheduled action ``ir_cron_billing_batch`` runs the
-pending chunks, committing after each (``ir.cron._commit_progress``), so a
-crash or a restart resumes with the chunks not done. Where the OCA
+pending chunks, committing after each group of them (``ir.cron.
+_commit_progress``), so a crash or a restart resumes with the chunks not
+done. A group is the chunks of one batch and company up to
+``GROUP_SESSIONS`` sessions, run as one operation (as the foreground button
+would: a chunk's cost is mostly fixed, whatever its number of sessions); when
+it fails, each of its chunks is run alone, so that only the failing
+customers are recorded failed. Where the OCA
 ``queue_job`` module is installed, each chunk is a job of its own on the
 channel ``root.helpdesk_billing`` instead (not a dependency of this module),
 unless the system parameter ``helpdesk_session_billing.batch_engine`` says
@@ -26,6 +31,9 @@ _logger = logging.getLogger(__name__)
 
 QUEUE_JOB_CHANNEL = "root.helpdesk_billing"
 ENGINE_PARAM = "helpdesk_session_billing.batch_engine"
+# Sessions the scheduled action runs in one transaction (whole customers:
+# a customer with more is a group of its own).
+GROUP_SESSIONS = 1000
 
 
 class HelpdeskBillingBatchChunk(models.Model):
@@ -128,9 +136,9 @@ class HelpdeskBillingBatchChunk(models.Model):
         IrCron._commit_progress(
             remaining=self.search_count([("state", "=", "pending")])
         )
-        while chunk := self._acquire():
-            chunk._run()
-            if not IrCron._commit_progress(1):
+        while chunks := self._acquire_group():
+            chunks._run_together()
+            if not IrCron._commit_progress(len(chunks)):
                 break
 
     def _job_run_chunk(self):
@@ -198,6 +206,92 @@ class HelpdeskBillingBatchChunk(models.Model):
             return chunk
         return self.browse()
 
+    @api.model
+    def _acquire_group(self, sessions=GROUP_SESSIONS):
+        """The oldest pending chunk, row-locked (``_acquire``), with the
+        pending chunks of its batch and company that follow it and no other
+        worker holds, up to ``sessions`` sessions in all; empty when there is
+        nothing to do."""
+        first = self._acquire()
+        if not first or first.session_count >= sessions:
+            return first
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM (
+                    SELECT id, SUM(session_count) OVER (ORDER BY id) AS running
+                      FROM helpdesk_billing_batch_chunk
+                     WHERE state = 'pending' AND batch_id = %s
+                       AND company_id = %s AND id > %s
+                     ORDER BY id
+                     LIMIT 1000
+                ) AS following
+                WHERE running <= %s
+                """,
+                first.batch_id.id,
+                first.company_id.id,
+                first.id,
+                sessions - first.session_count,
+            )
+        )
+        following = [row[0] for row in self.env.cr.fetchall()]
+        if not following:
+            return first
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM helpdesk_billing_batch_chunk "
+                        "WHERE id IN %s AND state = 'pending' "
+                        "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(following),
+                    ),
+                    log_exceptions=False,
+                )
+                locked = [row[0] for row in self.env.cr.fetchall()]
+        except (SerializationFailure, LockNotAvailable):
+            # Ended by another worker since this transaction began: the first
+            # chunk alone, the others are looked at again next time.
+            return first
+        chunks = first | self.browse(locked)
+        chunks.invalidate_recordset()
+        return chunks
+
+    def _run_together(self):
+        """Run the (locked, pending) chunks of ``self``, of one batch and
+        company, as one operation: each customer's sessions land with the
+        others' or not at all. When it fails, each chunk is run alone, so that
+        the failing customers are recorded with their error and the others
+        land. Then the batch's counts and end."""
+        if len(self) == 1:
+            return self._run()
+        chunks = self.sudo()
+        try:
+            with self.env.cr.savepoint():
+                results = chunks._run_operation()
+        except Exception as error:
+            _logger.info(
+                "Billing batch chunks %s failed together (%s): run one by one",
+                chunks.ids,
+                error,
+            )
+            for chunk in self:
+                chunk._run(refresh_batch=False)
+        else:
+            now = fields.Datetime.now()
+            for chunk in chunks:
+                chunk.write(
+                    {
+                        "attempts": chunk.attempts + 1,
+                        "date_done": now,
+                        "state": "done",
+                        "error": False,
+                        "result": results[chunk.id],
+                    }
+                )
+        self.batch_id._refresh_counts()
+        self.batch_id._finish_if_complete()
+
     def _run(self, refresh_batch=True):
         """Run the (locked, pending) chunk: its work in a savepoint, then its
         state; a failure rolls its work back and records why. Then the
@@ -209,7 +303,7 @@ class HelpdeskBillingBatchChunk(models.Model):
         vals = {"attempts": chunk.attempts + 1, "date_done": fields.Datetime.now()}
         try:
             with self.env.cr.savepoint():
-                vals["result"] = chunk._run_operation()
+                vals["result"] = chunk._run_operation()[chunk.id]
         except Exception as error:
             _logger.info("Billing batch chunk %s failed: %s", chunk.id, error)
             vals.update(state="failed", error=str(error))
@@ -221,9 +315,11 @@ class HelpdeskBillingBatchChunk(models.Model):
             chunk.batch_id._finish_if_complete()
 
     def _run_operation(self):
-        """What the foreground button does, for the customer's sessions, as
-        the user who started the batch; returns what it did."""
+        """What the foreground button does, for the customers' sessions of
+        the chunks of ``self`` (one batch and company) at once, as the user
+        who started the batch; returns what it did for each chunk, by id."""
         batch = self.batch_id
+        batch.ensure_one()
         user = batch.user_id
         sessions = self.session_ids.with_user(user).with_context(
             allowed_company_ids=self.company_id.ids
@@ -235,15 +331,31 @@ class HelpdeskBillingBatchChunk(models.Model):
                 skipped = drafts._get_rating_blockers()
                 rated = drafts.filtered(lambda s: s not in skipped)
                 rated.action_rate()
-            return (
-                self.env["helpdesk.session.rating.wizard"]
-                .with_user(user)
-                ._describe_rating(rated, skipped)
-            )
+            wizard = self.env["helpdesk.session.rating.wizard"].with_user(user)
+            results = {}
+            for chunk in self:
+                own = sessions & chunk.session_ids
+                results[chunk.id] = wizard._describe_rating(
+                    rated & own,
+                    {
+                        session: why
+                        for session, why in skipped.items()
+                        if session in own
+                    },
+                )
+            return results
         invoiceable = sessions.filtered_domain(sessions._get_invoiceable_domain())
-        if not invoiceable:
-            return self.env._("Nothing left to invoice.")
-        invoiceable.action_create_invoices(
-            post=batch.post, grouping=batch.grouping or "ticket"
-        )
-        return sessions._describe_invoicing(invoiceable.invoice_id)
+        if invoiceable:
+            invoiceable.action_create_invoices(
+                post=batch.post, grouping=batch.grouping or "ticket"
+            )
+        results = {}
+        for chunk in self:
+            own = sessions & chunk.session_ids
+            invoiced = invoiceable & own
+            results[chunk.id] = (
+                own._describe_invoicing(invoiced.invoice_id)
+                if invoiced
+                else self.env._("Nothing left to invoice.")
+            )
+        return results

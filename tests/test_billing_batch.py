@@ -56,6 +56,34 @@ class TestBillingBatch(BillingBatchCase):
         self.assertEqual((batch.done_count, batch.failed_count), (2, 0))
         self.assertEqual(batch.done_session_count, 5)
         self.assertEqual(set(sessions.mapped("rated_user_id")), {self.billing_manager})
+        # Run together, each customer's chunk still says what it did for it.
+        self.assertEqual(
+            {(c.partner_id, c.result, c.attempts) for c in batch.chunk_ids},
+            {
+                (self.customers[2], "3 session(s) rated.", 1),
+                (self.customers[3], "2 session(s) rated.", 1),
+            },
+        )
+
+    def test_scheduled_action_groups_whole_customers_up_to_a_size(self):
+        sessions = self._two_customers(0, 1) | self._two_customers(2, 3)
+        batch = self._batch(self._rate_all(sessions))
+        chunks = batch.chunk_ids.sorted("id")
+        self.assertEqual(chunks.mapped("session_count"), [3, 2, 3, 2])
+        Chunk = self.env["helpdesk.billing.batch.chunk"]
+
+        def acquire(size):
+            group = Chunk._acquire_group(sessions=size)
+            # As if run (this transaction holds their locks: not skipped).
+            group.sudo().write({"state": "done"})
+            group.flush_recordset()
+            return group
+
+        # Whole customers while they fit, the first one even alone too big.
+        self.assertEqual(acquire(5), chunks[:2])
+        self.assertEqual(acquire(4), chunks[2])
+        self.assertEqual(acquire(1), chunks[3])
+        self.assertFalse(acquire(5))
 
     def test_under_the_threshold_runs_at_once(self):
         sessions = self._sessions(self.tickets[0], [20, 45, 70])

@@ -375,19 +375,24 @@ def background_workers():
     ]
 
 
-def run_chunks(registry, refresh_batch):
-    """One worker: acquire and run the batch's pending chunks, one
-    transaction each, as the scheduled action (``refresh_batch``: the
-    batch's counts with each chunk) or a queue job does."""
-    done = 0
+def run_chunks(registry, scheduled_action):
+    """One worker running the batch's pending chunks, one transaction each:
+    with ``scheduled_action``, the scheduled action's own loop (one cursor, a
+    commit after each chunk, the batch's counts with each); else as queue
+    jobs run them (a cursor and an environment per chunk, the counts left to
+    the end)."""
+    if scheduled_action:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["helpdesk.billing.batch.chunk"]._cron_run_chunks()
+        return
     while True:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             chunk = env["helpdesk.billing.batch.chunk"]._acquire()
             if not chunk:
-                return done
-            chunk._run(refresh_batch=refresh_batch)
-            done += 1
+                return
+            chunk._run(refresh_batch=False)
 
 
 def time_background(db_name, session_ids, manager_id, workers):
