@@ -377,6 +377,27 @@ def summary_ours(name, count, measure):
     )
 
 
+def ours_at_volume(env, args, users, timed, *, grouping, volume, customer_count):
+    """Our invoicing with ``grouping``, timed on ``volume`` sessions of
+    ``customer_count`` customers: the bench's own measure when that is its
+    size, else a new one on new sessions."""
+    if (volume, customer_count) == (args.sessions, args.customers):
+        return timed[grouping]
+    sessions, _rating = prepare_sessions(
+        env,
+        volume,
+        customer_count,
+        f"Bench {grouping} {volume} customer",
+        users,
+        ticket_count=args.tickets,
+        analytic=args.analytic,
+    )
+    ours = time_ours(env, sessions, grouping)
+    report_ours(f"ours, one line per {grouping}, Odoo's volume", volume, ours)
+    summary_ours(f"ours_per_{grouping}_odoo_volume", volume, ours)
+    return ours
+
+
 def compare_timesheets(env, args, users, timed):
     """Odoo's ``sale_timesheet`` (a line per order for its timesheets) beside
     our line per ticket, on the same volume."""
@@ -384,48 +405,32 @@ def compare_timesheets(env, args, users, timed):
     customer_count = args.odoo_customers or max(
         1, round(args.customers * volume / args.sessions)
     )
-    ours = timed["ticket"]
-    if (volume, customer_count) != (args.sessions, args.customers):
-        small, _rating = prepare_sessions(
-            env,
-            volume,
-            customer_count,
-            "Bench small customer",
-            users,
-            ticket_count=args.tickets,
-            analytic=args.analytic,
-        )
-        ours = time_ours(env, small)
-        report_ours("ours, same volume as Odoo's", volume, ours)
-        summary_ours("ours_per_ticket_odoo_volume", volume, ours)
+    ours = ours_at_volume(
+        env,
+        args,
+        users,
+        timed,
+        grouping="ticket",
+        volume=volume,
+        customer_count=customer_count,
+    )
     orders, timesheets = prepare_timesheets(
         env, volume, customer_count, "Bench SO customer"
     )
-    elapsed, queries, invoices, lines, cpu = time_odoo(env, orders)
+    measure = time_odoo(env, orders)
+    elapsed, queries, invoices, lines, _cpu = measure
     assert not timesheets.filtered(lambda t: not t.timesheet_invoice_id), "left"
     print(
         f"Odoo (sale_timesheet): {len(timesheets)} timesheet lines on "
         f"{len(invoices)} invoices ({lines} lines) in {elapsed:.2f} s, "
         f"{queries} queries: {len(timesheets) / elapsed:.0f} timesheet lines/s"
     )
-    summary(
-        "odoo_sale_timesheet",
-        timesheets=len(timesheets),
-        invoices=len(invoices),
-        lines=lines,
-        seconds=elapsed,
-        cpu_seconds=cpu,
-        queries=queries,
-    )
     print(
         f"ratio at {volume} pieces of work for {customer_count} customers: "
         f"Odoo's sale_timesheet takes {elapsed / ours[0]:.2f}x our line per ticket"
     )
-    summary(
-        "ratio_timesheets",
-        work=volume,
-        odoo_over_ours_per_ticket=elapsed / ours[0],
-        cpu_odoo_over_ours_per_ticket=cpu / ours[4],
+    summary_odoo(
+        "odoo_sale_timesheet", measure, ours, "ticket", timesheets=len(timesheets)
     )
 
 
@@ -433,45 +438,50 @@ def compare_order_lines(env, args, users, timed, volume):
     """Odoo's sale invoicing of an order line per piece of work (an invoice
     line each) beside our line per session, on the same volume."""
     customer_count = max(1, round(args.customers * volume / args.sessions))
-    ours = timed["session"]
-    if (volume, customer_count) != (args.sessions, args.customers):
-        small, _rating = prepare_sessions(
-            env,
-            volume,
-            customer_count,
-            "Bench line customer",
-            users,
-            ticket_count=args.tickets,
-            analytic=args.analytic,
-        )
-        ours = time_ours(env, small, "session")
-        report_ours("ours, a line per session, Odoo's volume", volume, ours)
-        summary_ours("ours_per_session_odoo_volume", volume, ours)
+    ours = ours_at_volume(
+        env,
+        args,
+        users,
+        timed,
+        grouping="session",
+        volume=volume,
+        customer_count=customer_count,
+    )
     orders = prepare_order_lines(env, volume, customer_count, "Bench SOL customer")
-    elapsed, queries, invoices, lines, cpu = time_odoo(env, orders)
+    measure = time_odoo(env, orders)
+    elapsed, queries, invoices, lines, _cpu = measure
     assert lines == volume, f"{lines} invoice lines for {volume} order lines"
     print(
         f"Odoo (sale, a line per order line): {lines} lines on {len(invoices)} "
         f"invoices in {elapsed:.2f} s, {queries} queries: "
         f"{lines / elapsed:.0f} lines/s"
     )
+    print(
+        f"ratio at {volume} lines for {customer_count} customers: Odoo's sale "
+        f"takes {elapsed / ours[0]:.2f}x our line per session"
+    )
+    summary_odoo("odoo_sale_order_lines", measure, ours, "session")
+
+
+def summary_odoo(name, measure, ours, grouping, **figures):
+    """The ``SUMMARY`` lines of Odoo's path ``name`` (a ``time_odoo``
+    measure) and of its ratio to ``ours``, our measure with ``grouping``."""
+    elapsed, queries, invoices, lines, cpu = measure
     summary(
-        "odoo_sale_order_lines",
+        name,
+        **figures,
         invoices=len(invoices),
         lines=lines,
         seconds=elapsed,
         cpu_seconds=cpu,
         queries=queries,
     )
-    print(
-        f"ratio at {volume} lines for {customer_count} customers: Odoo's sale "
-        f"takes {elapsed / ours[0]:.2f}x our line per session"
-    )
     summary(
-        "ratio_lines",
-        lines=volume,
-        odoo_over_ours_per_session=elapsed / ours[0],
-        cpu_odoo_over_ours_per_session=cpu / ours[4],
+        f"ratio_{name}",
+        **{
+            f"odoo_over_ours_per_{grouping}": elapsed / ours[0],
+            f"cpu_odoo_over_ours_per_{grouping}": cpu / ours[4],
+        },
     )
 
 
