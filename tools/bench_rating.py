@@ -379,11 +379,11 @@ def background_workers():
 
 
 def run_chunks(registry, scheduled_action):
-    """One worker running the batch's pending chunks, one transaction each:
-    with ``scheduled_action``, the scheduled action's own loop (one cursor, a
-    commit after each chunk, the batch's counts with each); else as queue
-    jobs run them (a cursor and an environment per chunk, the counts left to
-    the end)."""
+    """One worker running the batch's pending chunks: with
+    ``scheduled_action``, the scheduled action's own loop (one cursor, a
+    commit after each group of customers, the batch's counts with each);
+    else as queue jobs run them (a transaction, a cursor and an environment
+    per chunk, the counts left to the end)."""
     if scheduled_action:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
