@@ -137,7 +137,7 @@ class HelpdeskBillingBatchChunk(models.Model):
             remaining=self.search_count([("state", "=", "pending")])
         )
         while chunks := self._acquire_group():
-            chunks._run_together()
+            chunks._run()
             if not IrCron._commit_progress(len(chunks)):
                 break
 
@@ -257,28 +257,40 @@ class HelpdeskBillingBatchChunk(models.Model):
         chunks.invalidate_recordset()
         return chunks
 
-    def _run_together(self):
+    def _run(self, refresh_batch=True):
         """Run the (locked, pending) chunks of ``self``, of one batch and
-        company, as one operation: each customer's sessions land with the
-        others' or not at all. When it fails, each chunk is run alone, so that
-        the failing customers are recorded with their error and the others
-        land. Then the batch's counts and end."""
-        if len(self) == 1:
-            return self._run()
+        company, as one operation in a savepoint: each customer's sessions
+        land with the others' or not at all. When it fails, a chunk alone has
+        its work rolled back and records why; several are each run alone, so
+        that only the failing customers are recorded failed and the others
+        land. Then the batch's counts and end, unless ``refresh_batch`` is
+        False (a queue job: they are a job of their own)."""
+        # The bookkeeping is the engine's (managers only read chunks).
         chunks = self.sudo()
+        now = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
                 results = chunks._run_operation()
         except Exception as error:
-            _logger.info(
-                "Billing batch chunks %s failed together (%s): run one by one",
-                chunks.ids,
-                error,
-            )
-            for chunk in self:
-                chunk._run(refresh_batch=False)
+            if len(chunks) > 1:
+                _logger.info(
+                    "Billing batch chunks %s failed together (%s): run one by one",
+                    chunks.ids,
+                    error,
+                )
+                for chunk in self:
+                    chunk._run(refresh_batch=False)
+            else:
+                _logger.info("Billing batch chunk %s failed: %s", chunks.id, error)
+                chunks.write(
+                    {
+                        "attempts": chunks.attempts + 1,
+                        "date_done": now,
+                        "state": "failed",
+                        "error": str(error),
+                    }
+                )
         else:
-            now = fields.Datetime.now()
             for chunk in chunks:
                 chunk.write(
                     {
@@ -289,30 +301,9 @@ class HelpdeskBillingBatchChunk(models.Model):
                         "result": results[chunk.id],
                     }
                 )
-        self.batch_id._refresh_counts()
-        self.batch_id._finish_if_complete()
-
-    def _run(self, refresh_batch=True):
-        """Run the (locked, pending) chunk: its work in a savepoint, then its
-        state; a failure rolls its work back and records why. Then the
-        batch's counts and end, unless ``refresh_batch`` is False (a queue
-        job: they are a job of their own)."""
-        self.ensure_one()
-        # The bookkeeping is the engine's (managers only read chunks).
-        chunk = self.sudo()
-        vals = {"attempts": chunk.attempts + 1, "date_done": fields.Datetime.now()}
-        try:
-            with self.env.cr.savepoint():
-                vals["result"] = chunk._run_operation()[chunk.id]
-        except Exception as error:
-            _logger.info("Billing batch chunk %s failed: %s", chunk.id, error)
-            vals.update(state="failed", error=str(error))
-        else:
-            vals.update(state="done", error=False)
-        chunk.write(vals)
         if refresh_batch:
-            chunk.batch_id._refresh_counts()
-            chunk.batch_id._finish_if_complete()
+            chunks.batch_id._refresh_counts()
+            chunks.batch_id._finish_if_complete()
 
     def _run_operation(self):
         """What the foreground button does, for the customers' sessions of
