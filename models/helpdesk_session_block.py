@@ -35,14 +35,11 @@ class HelpdeskSession(models.Model):
         # Blocks usable since the last rating (a paid invoice, under
         # paid-before-use) first take the minutes overdrawn meanwhile (the
         # payment did, unless the subscription was in use then).
-        # The profiles grouped in the database: rating just wrote them in
-        # bulk (reading them per session would fetch every session again).
-        # The sessions at hand only, whatever the rules.
-        profile_of = {}
-        for profile, session_ids in self.sudo()._read_group(
-            [("id", "in", self.ids)], ["profile_id"], ["id:array_agg"]
-        ):
-            profile_of.update(dict.fromkeys(session_ids, profile.with_env(self.env)))
+        profile_of = {
+            session_id: profile
+            for profile, session_ids in self._get_session_ids_by_profile().items()
+            for session_id in session_ids
+        }
         Profile = self.env["helpdesk.contract.profile"]
         Profile.union(*set(profile_of.values()))._sync_block_usability()
         days = self._local_dates()

@@ -369,18 +369,25 @@ class HelpdeskSession(models.Model):
                 )
         return result
 
+    def _get_session_ids_by_profile(self):
+        """{profile: ids of its sessions} for the sessions of ``self``,
+        grouped in the database: rating has just written their profiles in
+        bulk (reading them per session would fetch every session again). The
+        sessions at hand only, whatever the rules (they were checked)."""
+        return {
+            profile.with_env(self.env): session_ids
+            for profile, session_ids in self.sudo()._read_group(
+                [("id", "in", self.ids)], ["profile_id"], ["id:array_agg"]
+            )
+        }
+
     def _update_subscription_consumption(self, minutes_by_session):
         """Add (or give back) prepaid minutes to the subscriptions concerned."""
         totals = {}
-        # Grouped in the database: the profiles were just written in bulk
-        # (reading them per session would fetch every session again). The
-        # sessions at hand only, whatever the rules (they were checked).
-        for profile_sudo, session_ids in self.sudo()._read_group(
-            [("id", "in", self.ids)], ["profile_id"], ["id:array_agg"]
-        ):
+        for profile, session_ids in self._get_session_ids_by_profile().items():
             minutes = sum(minutes_by_session.get(sid, 0) for sid in session_ids)
-            if minutes and profile_sudo.billing_type == "subscription":
-                totals[profile_sudo.with_env(self.env)] = minutes
+            if minutes and profile.sudo().billing_type == "subscription":
+                totals[profile] = minutes
         for profile, minutes in totals.items():
             profile.sudo()._ledger_writer().consumed_minutes += minutes
         # Which blocks the minutes come from (or go back to).
