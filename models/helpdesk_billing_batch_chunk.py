@@ -12,14 +12,15 @@ done. A group is the chunks of one batch and company up to
 would: a chunk's cost is mostly fixed, whatever its number of sessions); when
 it fails, each of its chunks is run alone, so that only the failing
 customers are recorded failed. Where the OCA
-``queue_job`` module is installed, each chunk is a job of its own on the
-channel ``root.helpdesk_billing`` instead (not a dependency of this module),
-unless the system parameter ``helpdesk_session_billing.batch_engine`` says
+``queue_job`` module is installed, each such group is a job of its own on
+the channel ``root.helpdesk_billing`` instead (not a dependency of this
+module), unless the system parameter ``helpdesk_session_billing.batch_engine`` says
 ``cron`` (queue_job installed for other modules, its job runner not
 running). The daily run of the scheduled action takes any chunk still
 pending whatever the engine: a job finding its chunk done does nothing.
 """
 
+import hashlib
 import logging
 
 from psycopg2.errors import LockNotAvailable, SerializationFailure
@@ -91,21 +92,37 @@ class HelpdeskBillingBatchChunk(models.Model):
     # ------------------------------------------------------------------
     def _enqueue(self, engine):
         """Have the pending chunks of ``self`` run by ``engine`` (see
-        ``_get_batch_engine``): a queue job each, or the scheduled action,
-        triggered now."""
+        ``_get_batch_engine``): a queue job per group of them (``_get_groups``),
+        or the scheduled action, triggered now."""
         if engine == "queue_job":
-            for chunk in self:
-                chunk.with_delay(
+            for group in self._get_groups():
+                group.with_delay(
                     channel=QUEUE_JOB_CHANNEL,
-                    identity_key=chunk._get_job_identity_key(),
-                    description=self.env._(
-                        "%(batch)s: %(customer)s",
-                        batch=chunk.batch_id.display_name,
-                        customer=chunk.partner_id.display_name,
-                    ),
-                )._job_run_chunk()
+                    identity_key=group._get_job_identity_key(),
+                    description=group._get_job_description(),
+                )._job_run_chunks()
         else:
             self.env.ref("helpdesk_session_billing.ir_cron_billing_batch")._trigger()
+
+    def _get_groups(self, sessions=GROUP_SESSIONS):
+        """The chunks of ``self`` in the groups the scheduled action would
+        take them in (``_acquire_group``): in order, of one batch and
+        company, whole customers up to ``sessions`` sessions (a customer
+        with more is a group of its own)."""
+        groups, group_ids, count, key = [], [], 0, None
+        for chunk in self.sorted("id"):
+            chunk_key = (chunk.batch_id, chunk.company_id)
+            if group_ids and (
+                chunk_key != key or count + chunk.session_count > sessions
+            ):
+                groups.append(self.browse(group_ids))
+                group_ids, count = [], 0
+            group_ids.append(chunk.id)
+            count += chunk.session_count
+            key = chunk_key
+        if group_ids:
+            groups.append(self.browse(group_ids))
+        return groups
 
     @api.model
     def _get_batch_engine(self):
@@ -122,10 +139,30 @@ class HelpdeskBillingBatchChunk(models.Model):
         return "queue_job" in self.env.registry._init_modules
 
     def _get_job_identity_key(self):
-        """One queued job per chunk and attempt: queuing a chunk again while
-        its job waits adds no job; a retry (one more attempt) gets its own."""
-        self.ensure_one()
-        return f"helpdesk_billing_chunk_{self.id}_{self.attempts}"
+        """One queued job per group of chunks and attempt: queuing the same
+        chunks again while their job waits adds no job; a retry (one more
+        attempt) gets its own."""
+        attempts = ",".join(
+            f"{chunk.id}:{chunk.attempts}" for chunk in self.sorted("id")
+        )
+        digest = hashlib.sha256(attempts.encode()).hexdigest()
+        return f"helpdesk_billing_chunks_{digest}"
+
+    def _get_job_description(self):
+        """How the job of the chunks of ``self`` is listed in the queue."""
+        first = self.sorted("id")[:1]
+        if len(self) == 1:
+            return self.env._(
+                "%(batch)s: %(customer)s",
+                batch=first.batch_id.display_name,
+                customer=first.partner_id.display_name,
+            )
+        return self.env._(
+            "%(batch)s: %(count)s customers from %(customer)s",
+            batch=first.batch_id.display_name,
+            count=len(self),
+            customer=first.partner_id.display_name,
+        )
 
     @api.model
     def _cron_run_chunks(self):
@@ -141,47 +178,56 @@ class HelpdeskBillingBatchChunk(models.Model):
             if not IrCron._commit_progress(len(chunks)):
                 break
 
-    def _job_run_chunk(self):
-        """The queue job of one chunk. A chunk done (by an earlier run of
-        this job, or by the scheduled action) is left as it is; a chunk
-        another worker holds is looked at again later (queue_job postpones
-        the job), so that it is not left pending if that worker dies."""
-        self.ensure_one()
-        chunk = self._acquire(self.id)
-        if chunk:
-            chunk._run(refresh_batch=False)
-            batch = chunk.batch_id
-            batch.with_delay(
-                channel=QUEUE_JOB_CHANNEL,
-                description=self.env._("%(batch)s: counts", batch=batch.display_name),
-            )._job_refresh()
-            return chunk.result or chunk.error
+    def _job_run_chunks(self):
+        """The queue job of a group of chunks: the pending ones run as one
+        operation (``_run``), as the scheduled action runs a group; the ones
+        done (by an earlier run of this job, or by the scheduled action) are
+        left as they are. While another worker holds one of them, nothing is
+        run and the job is looked at again later (queue_job postpones it), so
+        that no chunk is left pending if that worker dies."""
+        chunks = self._acquire(self.ids)
         self.invalidate_recordset(["state"])
-        if self.exists() and self.state == "pending":
-            # Only a queue job gets here with another worker on its chunk.
+        held = self.exists().filtered(lambda chunk: chunk.state == "pending") - chunks
+        if held:
+            # Only a queue job gets here with another worker on its chunks.
             from odoo.addons.queue_job.exception import (  # noqa: PLC0415
                 RetryableJobError,
             )
 
             raise RetryableJobError(
-                f"billing batch chunk {self.id} is being run by another worker",
+                f"billing batch chunks {held.ids} are being run by another worker",
                 seconds=60,
             )
-        return "already done or taken"
+        if not chunks:
+            return "already done or taken"
+        chunks._run(refresh_batch=False)
+        batch = chunks.batch_id
+        batch.with_delay(
+            channel=QUEUE_JOB_CHANNEL,
+            description=self.env._("%(batch)s: counts", batch=batch.display_name),
+        )._job_refresh()
+        return "\n".join(chunk.result or chunk.error for chunk in chunks)
+
+    def _job_run_chunk(self):
+        """The queue job of one chunk, as earlier versions queued it: such
+        jobs still waiting at an upgrade run as a group of one."""
+        return self._job_run_chunks()
 
     @api.model
-    def _acquire(self, chunk_id=None):
-        """A pending chunk (``chunk_id`` or the oldest), row-locked for this
-        transaction; none when every pending one is taken by another worker.
-        A chunk another worker ended after this transaction began raises a
-        serialization failure here: the scheduled action then starts its
-        transaction again; a queue job (``chunk_id``) lets it go up, and
-        queue_job runs the job again a few seconds later (a rollback here
-        would release queue_job's own lock on the job)."""
+    def _acquire(self, chunk_ids=None):
+        """The pending chunks of ``chunk_ids`` (or the oldest pending chunk)
+        no other worker holds, row-locked for this transaction; none when
+        every one is taken. A chunk another worker ended after this
+        transaction began raises a serialization failure here: the scheduled
+        action then starts its transaction again; a queue job
+        (``chunk_ids``) lets it go up, and queue_job runs the job again a few
+        seconds later (a rollback here would release queue_job's own lock
+        on the job)."""
         query = SQL(
             "SELECT id FROM helpdesk_billing_batch_chunk WHERE state = 'pending' %s "
-            "ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
-            SQL("AND id = %s", chunk_id) if chunk_id else SQL(),
+            "ORDER BY id %s FOR NO KEY UPDATE SKIP LOCKED",
+            SQL("AND id IN %s", tuple(chunk_ids)) if chunk_ids else SQL(),
+            SQL() if chunk_ids else SQL("LIMIT 1"),
         )
         # The query reads the state from the database (a retry's reset to
         # pending may not be flushed yet when the job runs in this very
@@ -193,17 +239,18 @@ class HelpdeskBillingBatchChunk(models.Model):
                     # A conflict is expected with several workers: not
                     # logged as a failed query.
                     self.env.cr.execute(query, log_exceptions=False)
-                    row = self.env.cr.fetchone()
+                    rows = self.env.cr.fetchall()
             except (SerializationFailure, LockNotAvailable):
-                if chunk_id:
+                if chunk_ids:
                     raise
                 # A fresh snapshot sees the chunk done (or still pending).
                 self.env.cr.rollback()
                 continue
-            # Read the chunk as it is now, not as this transaction cached it.
-            chunk = self.browse(row[0] if row else ())
-            chunk.invalidate_recordset()
-            return chunk
+            # Read the chunks as they are now, not as this transaction
+            # cached them.
+            chunks = self.browse(row[0] for row in rows)
+            chunks.invalidate_recordset()
+            return chunks
         return self.browse()
 
     @api.model

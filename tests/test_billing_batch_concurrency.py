@@ -97,14 +97,14 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             # Row-locked by the first worker: the second finds nothing to do,
             # neither the oldest chunk nor this one by its id (a queue job).
             self.assertFalse(self._chunks(cr2)._acquire())
-            self.assertFalse(self._chunks(cr2)._acquire(chunk_id))
+            self.assertFalse(self._chunks(cr2)._acquire([chunk_id]))
             chunk._run()
             cr1.commit()
             cr2.rollback()
             # Done: nothing left for the second worker either.
             self.assertFalse(self._chunks(cr2)._acquire())
             self.assertEqual(
-                self._chunks(cr2).browse(chunk_id)._job_run_chunk(),
+                self._chunks(cr2).browse(chunk_id)._job_run_chunks(),
                 "already done or taken",
             )
         self._assert_rated_once()
@@ -152,12 +152,12 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             # job neither waits for the lock nor ends as if the chunk were
             # done; queue_job runs it again later.
             with self.assertRaises(RetryableJobError):
-                job_chunk._job_run_chunk()
+                job_chunk._job_run_chunks()
             chunk._run()
             cr1.commit()
             cr2.rollback()
             # Run again once the other worker committed: nothing to do.
-            self.assertEqual(job_chunk._job_run_chunk(), "already done or taken")
+            self.assertEqual(job_chunk._job_run_chunks(), "already done or taken")
             cr2.commit()
         self._assert_rated_once()
 
@@ -174,10 +174,10 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             # postpones the job: no rollback of the job's own transaction
             # here (the savepoint only), so cr2 is still usable.
             with self.assertRaises(SerializationFailure):
-                job_chunk._job_run_chunk()
+                job_chunk._job_run_chunks()
             cr2.execute("SELECT 1")
             cr2.rollback()
-            self.assertEqual(job_chunk._job_run_chunk(), "already done or taken")
+            self.assertEqual(job_chunk._job_run_chunks(), "already done or taken")
         self._assert_rated_once()
 
     def test_two_customers_jobs_of_one_batch_land_in_parallel(self):
@@ -185,6 +185,67 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
         short job of their own): two at once do not conflict."""
         if RetryableJobError is None:
             self.skipTest("queue_job is not importable")
+        second_id = self._add_second_customer()
+        first_id = self._chunks_of_batch()[0]
+        # The jobs the customers' jobs queue are trapped, not committed.
+        with (
+            trap_jobs() as trap,
+            self.registry.cursor() as cr1,
+            self.registry.cursor() as cr2,
+        ):
+            # A lock wait would be the batch row: fail rather than wait.
+            cr2.execute("SET LOCAL lock_timeout = '2s'")
+            first = self._chunks(cr1).browse(first_id)
+            second = self._chunks(cr2).browse(second_id)
+            # Both transactions begin before either ends.
+            self.assertEqual((first.state, second.state), ("pending", "pending"))
+            self.assertIn("rated", first._job_run_chunks())
+            self.assertIn("rated", second._job_run_chunks())
+            cr1.commit()
+            cr2.commit()
+            self.assertEqual(
+                [job.method_name for job in trap.enqueued_jobs], ["_job_refresh"] * 2
+            )
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            batch = env["helpdesk.billing.batch"].browse(self.ids["batch"])
+            self.assertEqual(set(batch.chunk_ids.mapped("state")), {"done"})
+            # Each job queued the batch's refresh: run here, one after the other.
+            self.assertEqual(batch._job_refresh(), "done")
+            self.assertEqual(batch._job_refresh(), "done")
+            self.assertEqual((batch.done_count, batch.done_session_count), (2, 4))
+            self.assertEqual(len(self._rated_messages(batch)), 1)
+
+    def test_a_group_job_waits_while_another_worker_holds_one_of_its_chunks(self):
+        """A job of two customers, one of them held by the scheduled action:
+        it runs neither (queue_job runs it again later), then both once the
+        other worker is done with its own."""
+        if RetryableJobError is None:
+            self.skipTest("queue_job is not importable")
+        second_id = self._add_second_customer()
+        first_id = self._chunks_of_batch()[0]
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            held = self._chunks(cr1)._acquire([first_id])
+            self.assertEqual(held.id, first_id)
+            group = self._chunks(cr2).browse([first_id, second_id])
+            with self.assertRaises(RetryableJobError):
+                group._job_run_chunks()
+            # Nothing of the second customer ran meanwhile.
+            self.assertEqual(group.mapped("state"), ["pending", "pending"])
+            held._run()
+            cr1.commit()
+            cr2.rollback()
+            with trap_jobs():
+                self.assertIn("rated", group._job_run_chunks())
+            cr2.commit()
+        with self.registry.cursor() as cr:
+            chunks = self._chunks(cr).browse([first_id, second_id])
+            self.assertEqual(chunks.mapped("state"), ["done", "done"])
+            self.assertEqual(chunks.mapped("attempts"), [1, 1])
+
+    def _add_second_customer(self):
+        """A second customer's chunk in the batch (committed, removed at the
+        end of the test); returns its id."""
         with self.registry.cursor() as cr:
             env = self._env(cr)
             partner = env["res.partner"].create(
@@ -206,35 +267,7 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
             )
             extra = (partner.id, ticket.id, sessions.ids, second.id)
         self.addCleanup(self._cleanup_second_customer, *extra)
-        first_id = self._chunks_of_batch()[0]
-        # The jobs the customers' jobs queue are trapped, not committed.
-        with (
-            trap_jobs() as trap,
-            self.registry.cursor() as cr1,
-            self.registry.cursor() as cr2,
-        ):
-            # A lock wait would be the batch row: fail rather than wait.
-            cr2.execute("SET LOCAL lock_timeout = '2s'")
-            first = self._chunks(cr1).browse(first_id)
-            second = self._chunks(cr2).browse(extra[3])
-            # Both transactions begin before either ends.
-            self.assertEqual((first.state, second.state), ("pending", "pending"))
-            self.assertIn("rated", first._job_run_chunk())
-            self.assertIn("rated", second._job_run_chunk())
-            cr1.commit()
-            cr2.commit()
-            self.assertEqual(
-                [job.method_name for job in trap.enqueued_jobs], ["_job_refresh"] * 2
-            )
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            batch = env["helpdesk.billing.batch"].browse(self.ids["batch"])
-            self.assertEqual(set(batch.chunk_ids.mapped("state")), {"done"})
-            # Each job queued the batch's refresh: run here, one after the other.
-            self.assertEqual(batch._job_refresh(), "done")
-            self.assertEqual(batch._job_refresh(), "done")
-            self.assertEqual((batch.done_count, batch.done_session_count), (2, 4))
-            self.assertEqual(len(self._rated_messages(batch)), 1)
+        return second.id
 
     def _chunks_of_batch(self):
         with self.registry.cursor() as cr:

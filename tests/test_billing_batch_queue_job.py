@@ -1,6 +1,6 @@
 """Background batches where the OCA queue_job module is installed (the test
-database has it; the module does not depend on it): one job per customer on
-the channel root.helpdesk_billing, queued once, run once.
+database has it; the module does not depend on it): one job per group of
+customers on the channel root.helpdesk_billing, queued once, run once.
 
 Jobs are trapped with queue_job's own ``trap_jobs`` helper (what was queued,
 then performed here), or stored and loaded back as the job runner does
@@ -65,7 +65,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         self.assertEqual(batch.engine, "cron")
         self.assertEqual(self._triggers(), triggers + 1)
 
-    def test_one_job_per_customer_gives_the_foreground_figures(self):
+    def test_one_job_per_group_of_customers_gives_the_foreground_figures(self):
         foreground = self._two_customers(0, 1)
         background = self._two_customers(2, 3)
         self.company.helpdesk_batch_threshold = 0
@@ -77,27 +77,28 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             rating = self._batch(action)
             self.assertEqual(rating.engine, "queue_job")
             self.assertIn(rating.display_name, action["params"]["message"])
-            # One job per customer, on the module's channel, keyed by chunk
-            # and attempt; the scheduled action is not triggered.
-            trap.assert_jobs_count(2)
-            for chunk in rating.chunk_ids:
-                trap.assert_enqueued_job(
-                    chunk._job_run_chunk,
-                    properties={
-                        "channel": CHANNEL,
-                        "identity_key": f"helpdesk_billing_chunk_{chunk.id}_0",
-                    },
-                )
+            # The two customers are one group: one job, on the module's
+            # channel, keyed by its chunks and their attempts; the scheduled
+            # action is not triggered.
+            self.assertEqual(len(rating.chunk_ids), 2)
+            trap.assert_jobs_count(1)
+            trap.assert_enqueued_job(
+                rating.chunk_ids._job_run_chunks,
+                properties={
+                    "channel": CHANNEL,
+                    "identity_key": rating.chunk_ids._get_job_identity_key(),
+                },
+            )
             self.assertEqual(self._triggers(), triggers)
             # The button returned at once: nothing rated yet.
             self.assertEqual(set(background.mapped("state")), {"draft"})
             self.assertEqual(rating.state, "queued")
             trap.perform_enqueued_jobs()
             self.assertEqual(set(background.mapped("state")), {"rated"})
-            # Each customer's job queued the batch's refresh, on the channel.
+            # The group's job queued the batch's refresh, on the channel.
             self.assertEqual(
                 [(job.method_name, job.channel) for job in trap.enqueued_jobs],
-                [("_job_refresh", CHANNEL)] * 2,
+                [("_job_refresh", CHANNEL)],
             )
             self.assertEqual(rating.state, "queued")
             trap.perform_enqueued_jobs()
@@ -120,7 +121,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         self.company.helpdesk_batch_threshold = 3
         with trap_jobs() as trap:
             invoicing = self._batch(self._invoice_all(background))
-            trap.assert_jobs_count(2)
+            trap.assert_jobs_count(1)
             self.assertFalse(background.invoice_id)
             self._perform_all(trap)
         self.env.invalidate_all()
@@ -131,17 +132,12 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         sessions = self._two_customers(0, 1)
         batch = self._batch(self._rate_all(sessions))
         jobs = self._stored_jobs(batch)
-        self.assertEqual(len(jobs), 2)
-        self.assertEqual(set(jobs.mapped("channel")), {CHANNEL})
-        self.assertEqual(set(jobs.mapped("state")), {"pending"})
-        self.assertEqual(set(jobs.mapped("user_id")), {self.billing_manager})
-        self.assertEqual(
-            sorted(jobs.mapped("identity_key")),
-            [f"helpdesk_billing_chunk_{chunk.id}_0" for chunk in batch.chunk_ids],
-        )
-        self.assertEqual(
-            sorted(job.records.id for job in jobs), sorted(batch.chunk_ids.ids)
-        )
+        self.assertEqual(len(jobs), 1)
+        self.assertEqual(jobs.channel, CHANNEL)
+        self.assertEqual(jobs.state, "pending")
+        self.assertEqual(jobs.user_id, self.billing_manager)
+        self.assertEqual(jobs.identity_key, batch.chunk_ids._get_job_identity_key())
+        self.assertEqual(jobs.records, batch.chunk_ids)
         # Queued again while its job waits (a double click, a retry racing
         # the first run): the identity key adds no second job.
         batch.chunk_ids._enqueue("queue_job")
@@ -152,7 +148,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             Job.load(self.env, job.uuid).perform()
         # Then the batch's refresh each queued.
         refreshes = self._stored_jobs(batch, "helpdesk.billing.batch")
-        self.assertEqual(len(refreshes), 2)
+        self.assertEqual(len(refreshes), 1)
         for job in refreshes:
             Job.load(self.env, job.uuid).perform()
         self.env.invalidate_all()
@@ -161,7 +157,7 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         rated_on = sessions.mapped("rated_date")
         self.assertEqual(len(self._rated_messages(batch)), 1)
         # A job delivered twice (the runner requeues a job whose worker it
-        # believes dead) finds its chunk done and leaves it.
+        # believes dead) finds its chunks done and leaves them.
         for job in jobs:
             self.assertEqual(
                 Job.load(self.env, job.uuid).perform(), "already done or taken"
@@ -171,6 +167,29 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         self.assertEqual(sessions.mapped("rated_date"), rated_on)
         self.assertEqual(len(self._rated_messages(batch)), 1)
 
+    def test_groups_are_whole_customers_of_one_batch_up_to_the_limit(self):
+        first = self._batch(self._rate_all(self._two_customers(0, 1)))
+        second = self._batch(self._rate_all(self._two_customers(2, 3)))
+        chunks = (first | second).chunk_ids.sorted("id")
+        self.assertEqual(len(chunks), 4)
+        counts = chunks.mapped("session_count")
+        # Two batches: two groups, whatever the limit.
+        self.assertEqual(
+            chunks._get_groups(sum(counts)),
+            [first.chunk_ids, second.chunk_ids],
+        )
+        # A limit below a batch's two customers: each of them alone; a limit
+        # below one customer's sessions: still the whole customer.
+        self.assertEqual(
+            chunks._get_groups(max(counts[0] + counts[1], counts[2] + counts[3]) - 1),
+            list(chunks),
+        )
+        self.assertEqual(chunks._get_groups(1), list(chunks))
+        # Each group's key names its chunks and their attempts.
+        keys = {chunk._get_job_identity_key() for chunk in chunks}
+        self.assertEqual(len(keys), 4)
+        self.assertNotIn(first.chunk_ids._get_job_identity_key(), keys)
+
     def test_failing_customer_records_its_error_and_is_retried_alone(self):
         sessions = self._two_customers(0, 1)
         sessions.with_user(self.billing_manager).action_rate()
@@ -179,7 +198,10 @@ class TestBillingBatchQueueJob(BillingBatchCase):
         self._archive_receivable_of(customer_b)
         with trap_jobs() as trap:
             batch = self._batch(self._invoice_all(sessions, post=True))
-            trap.assert_jobs_count(2)
+            # One job for both: the group fails, then each customer is run
+            # alone.
+            trap.assert_jobs_count(1)
+            first_key = trap.enqueued_jobs[0].identity_key
             self._perform_all(trap)
         self.env.invalidate_all()
         chunk_a, chunk_b = batch.chunk_ids.sorted(lambda c: c.partner_id.name)
@@ -205,12 +227,13 @@ class TestBillingBatchQueueJob(BillingBatchCase):
             batch.with_user(self.billing_manager).action_retry_failed()
             trap.assert_jobs_count(1)
             trap.assert_enqueued_job(
-                chunk_b._job_run_chunk,
+                chunk_b._job_run_chunks,
                 properties={
                     "channel": CHANNEL,
-                    "identity_key": f"helpdesk_billing_chunk_{chunk_b.id}_1",
+                    "identity_key": chunk_b._get_job_identity_key(),
                 },
             )
+            self.assertNotEqual(trap.enqueued_jobs[0].identity_key, first_key)
             self.assertFalse(batch.summary)
             self._perform_all(trap)
         self.env.invalidate_all()

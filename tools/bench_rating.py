@@ -378,49 +378,59 @@ def background_workers():
     ]
 
 
-def run_chunks(registry, scheduled_action):
-    """One worker running the batch's pending chunks: with
-    ``scheduled_action``, the scheduled action's own loop (one cursor, a
-    commit after each group of customers, the batch's counts with each);
-    else as queue jobs run them (a transaction, a cursor and an environment
-    per chunk, the counts left to the end)."""
-    if scheduled_action:
+def run_chunks(registry, groups=None, taken=None):
+    """One worker running the batch's pending chunks: without ``groups``,
+    the scheduled action's own loop (one cursor, a commit after each group
+    of customers, the batch's counts with each); else as queue jobs run
+    them, taking in turn the next of ``groups`` (the chunk ids of each job
+    queued; ``taken`` counts the groups the workers took) in a transaction,
+    a cursor and an environment of its own, the counts left to the end."""
+    if groups is None:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["helpdesk.billing.batch.chunk"]._cron_run_chunks()
         return
     while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value += 1
+        if index >= len(groups):
+            return
+        chunk_ids = groups[index]
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            chunk = env["helpdesk.billing.batch.chunk"]._acquire()
-            if not chunk:
-                return
-            chunk._run(refresh_batch=False)
+            chunks = env["helpdesk.billing.batch.chunk"]._acquire(chunk_ids)
+            chunks._run(refresh_batch=False)
 
 
 def time_background(db_name, session_ids, manager_id, workers):
     """Rate the draft sessions of ``db_name`` through the background batch,
     one chunk per customer, with ``workers`` processes running its chunks in
-    parallel (one: the scheduled action's way; more: the queue jobs' way,
-    the batch's counts refreshed at the end), in a copy of ``db_name``."""
+    parallel (one: the scheduled action's way; more: the queue jobs' way, a
+    job per group of customers, the batch's counts refreshed at the end), in
+    a copy of ``db_name``."""
     with scratch_copy(db_name, f"{workers}_workers") as copy:
         _time_background(Registry(copy), session_ids, manager_id, workers)
 
 
 def _time_background(registry, session_ids, manager_id, workers):
+    context = multiprocessing.get_context("fork")
+    groups = taken = None
     with registry.cursor() as cr:
         env = api.Environment(cr, manager_id, {"tz": "UTC"})
         batch = env["helpdesk.billing.batch"]._create_for_sessions(
             "rate", env["helpdesk.session"].browse(session_ids)
         )
         batch_id, chunks = batch.id, len(batch.chunk_ids)
+        if workers > 1:
+            # The jobs _enqueue would queue, in their order.
+            groups = [group.ids for group in batch.chunk_ids._get_groups()]
+            taken = context.Value("i", 0)
     # No connection crosses the fork: each worker opens its own.
     odoo.sql_db.close_all()
     begin = time.perf_counter()
     processes = [
-        multiprocessing.get_context("fork").Process(
-            target=run_chunks, args=(registry, workers == 1)
-        )
+        context.Process(target=run_chunks, args=(registry, groups, taken))
         for _index in range(workers)
     ]
     for process in processes:
