@@ -107,6 +107,11 @@ class TestBillingBatchConcurrency(TwoConnectionsCase):
                 self._chunks(cr2).browse(chunk_id)._job_run_chunks(),
                 "already done or taken",
             )
+            # A job an earlier version queued (one chunk, its own method).
+            self.assertEqual(
+                self._chunks(cr2).browse(chunk_id)._job_run_chunk(),
+                "already done or taken",
+            )
         self._assert_rated_once()
 
     def test_a_worker_with_an_older_snapshot_does_not_run_it_again(self):
