@@ -23,7 +23,9 @@ per piece of work is the sale order with an order line per piece of work
 (a service invoiced on order), invoiced through the same wizard: it compares
 with our line per session, on ``--odoo-line-volume`` lines (default 2,000,
 and customers in proportion; 0 skips it), our line per session being timed
-again on the same volume.
+again on the same volume. On that volume, Odoo's own ``account.move``
+create of the same invoices with their lines, every value given, is timed
+too: no path through Odoo's accounting makes them with less work.
 
 Both paths first invoice a small batch and the database is analysed: a live
 database has invoiced before and its planner statistics know the invoice
@@ -461,6 +463,64 @@ def compare_order_lines(env, args, users, timed, volume):
         f"takes {elapsed / ours[0]:.2f}x our line per session"
     )
     summary_odoo("odoo_sale_order_lines", measure, ours, "session")
+    time_odoo_invoice_create(env, ours)
+
+
+def time_odoo_invoice_create(env, ours):
+    """Odoo's own fastest way to the invoices of ``ours`` (a ``time_ours``
+    measure): the same invoices for the same customers, created with their
+    lines in one ``account.move`` create (as the invoice form and Odoo's own
+    batch flows, such as sale's, do), each line given its product, account,
+    taxes, quantity, price and label (what any path must hand Odoo), nothing
+    else; timed as ours was."""
+    _elapsed, _queries, invoices, lines, _cpu = ours
+    vals_list = [
+        {
+            "move_type": invoice.move_type,
+            "partner_id": invoice.partner_id.id,
+            "company_id": invoice.company_id.id,
+            "currency_id": invoice.currency_id.id,
+            "journal_id": invoice.journal_id.id,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "product_id": line.product_id.id,
+                        "product_uom_id": line.product_uom_id.id,
+                        "account_id": line.account_id.id,
+                        "tax_ids": [Command.set(line.tax_ids.ids)],
+                        "quantity": line.quantity,
+                        "price_unit": line.price_unit,
+                        "name": line.name,
+                        "analytic_distribution": line.analytic_distribution,
+                    }
+                )
+                for line in invoice.invoice_line_ids
+            ],
+        }
+        for invoice in invoices
+    ]
+    env.flush_all()
+    env.invalidate_all()
+    started, cpu = time.perf_counter(), time.process_time()
+    moves = env["account.move"].create(vals_list)
+    env.flush_all()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    made = sum(len(move.invoice_line_ids) for move in moves)
+    assert made == lines, f"{made} lines made for {lines}"
+    assert moves.mapped("amount_total") == invoices.mapped("amount_total"), "totals"
+    print(
+        f"Odoo's own create of the same {len(moves)} invoices with their {made} "
+        f"lines, everything given: {elapsed:.2f} s ({cpu:.2f} s CPU); it takes "
+        f"{elapsed / ours[0]:.2f}x ours"
+    )
+    summary(
+        "odoo_invoice_create",
+        invoices=len(moves),
+        lines=made,
+        seconds=elapsed,
+        cpu_seconds=cpu,
+        odoo_over_ours=elapsed / ours[0],
+    )
 
 
 def summary_odoo(name, measure, ours, grouping, **figures):
