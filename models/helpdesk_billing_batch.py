@@ -79,9 +79,10 @@ class HelpdeskBillingBatch(models.Model):
             ("queue_job", "Job queue (queue_job)"),
         ],
         readonly=True,
-        help="What runs the customers: Odoo's scheduled action, one customer "
-        "after the other, or one queue job per customer on the channel "
-        "root.helpdesk_billing, in parallel on the workers running queue_job.",
+        help="What runs the customers: Odoo's scheduled action, one group of "
+        "customers after the other, or a queue job per group of customers on the "
+        "channel root.helpdesk_billing, in parallel on the workers running "
+        "queue_job.",
     )
 
     # ------------------------------------------------------------------

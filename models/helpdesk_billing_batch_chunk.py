@@ -1,8 +1,7 @@
 """The chunks of a billing batch, one per customer, and the engine running
-them: each chunk is one transaction (all of the customer's sessions land, or
-none), taken under a row lock so that two workers never run it twice; a
-chunk done is never run again; a failing customer is recorded with its error
-and the others go on.
+them: all of a customer's sessions land, or none; a chunk is taken under a
+row lock so that two workers never run it twice; a chunk done is never run
+again; a failing customer is recorded with its error and the others go on.
 
 By default Odoo's scheduled action ``ir_cron_billing_batch`` runs the
 pending chunks, committing after each group of them (``ir.cron.
