@@ -13,10 +13,11 @@ it fails, each of its chunks is run alone, so that only the failing
 customers are recorded failed. Where the OCA
 ``queue_job`` module is installed, each such group is a job of its own on
 the channel ``root.helpdesk_billing`` instead (not a dependency of this
-module), unless the system parameter ``helpdesk_session_billing.batch_engine`` says
-``cron`` (queue_job installed for other modules, its job runner not
-running). The daily run of the scheduled action takes any chunk still
-pending whatever the engine: a job finding its chunk done does nothing.
+module), unless the system parameter
+``helpdesk_session_billing.batch_engine`` says ``cron`` (queue_job
+installed for other modules, its job runner not running). The daily run of
+the scheduled action takes any chunk still pending whatever the engine: a
+job finding its chunks done does nothing.
 """
 
 import hashlib
@@ -205,7 +206,7 @@ class HelpdeskBillingBatchChunk(models.Model):
             channel=QUEUE_JOB_CHANNEL,
             description=self.env._("%(batch)s: counts", batch=batch.display_name),
         )._job_refresh()
-        return "\n".join(chunk.result or chunk.error for chunk in chunks)
+        return "\n".join(chunk.result or chunk.error or "" for chunk in chunks)
 
     def _job_run_chunk(self):
         """The queue job of one chunk, as earlier versions queued it: such
