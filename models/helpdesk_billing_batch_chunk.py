@@ -285,24 +285,13 @@ class HelpdeskBillingBatchChunk(models.Model):
         if not following:
             return first
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM helpdesk_billing_batch_chunk "
-                        "WHERE id IN %s AND state = 'pending' "
-                        "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
-                        tuple(following),
-                    ),
-                    log_exceptions=False,
-                )
-                locked = [row[0] for row in self.env.cr.fetchall()]
+            # Raises, rather than rolling back (which would release the first
+            # chunk's lock), when given the ids.
+            return first | self._acquire(following)
         except (SerializationFailure, LockNotAvailable):
             # Ended by another worker since this transaction began: the first
             # chunk alone, the others are looked at again next time.
             return first
-        chunks = first | self.browse(locked)
-        chunks.invalidate_recordset()
-        return chunks
 
     def _run(self, refresh_batch=True):
         """Run the (locked, pending) chunks of ``self``, of one batch and
