@@ -359,15 +359,18 @@ class HelpdeskBillingBatchChunk(models.Model):
                 rated = drafts.filtered(lambda s: s not in skipped)
                 rated.action_rate()
             wizard = self.env["helpdesk.session.rating.wizard"].with_user(user)
+            rated_ids = set(rated.ids)
             results = {}
+            # Each chunk's own sessions looked up in sets: intersecting
+            # recordsets would go through the whole group for each customer.
             for chunk in self:
-                own = sessions & chunk.session_ids
+                own = chunk.session_ids.with_env(sessions.env)
                 results[chunk.id] = wizard._describe_rating(
-                    rated & own,
+                    own.filtered(lambda s: s.id in rated_ids),
                     {
-                        session: why
-                        for session, why in skipped.items()
-                        if session in own
+                        session: skipped[session]
+                        for session in own
+                        if session in skipped
                     },
                 )
             return results
@@ -376,10 +379,11 @@ class HelpdeskBillingBatchChunk(models.Model):
             invoiceable.action_create_invoices(
                 post=batch.post, grouping=batch.grouping or "ticket"
             )
+        invoiceable_ids = set(invoiceable.ids)
         results = {}
         for chunk in self:
-            own = sessions & chunk.session_ids
-            invoiced = invoiceable & own
+            own = chunk.session_ids.with_env(sessions.env)
+            invoiced = own.filtered(lambda s: s.id in invoiceable_ids)
             results[chunk.id] = (
                 own._describe_invoicing(invoiced.invoice_id)
                 if invoiced
