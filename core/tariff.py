@@ -20,6 +20,19 @@ PAY_PER_USE = "pay_per_use"
 SUBSCRIPTION = "subscription"
 
 
+# The largest figure a tariff may have: a step or a minimum of at most a day
+# (a session is at most a day of work), prices and packs an invoice can carry.
+FIGURE_BOUNDS = {
+    "min_duration": 24 * 60,
+    "initial_step_duration": 24 * 60,
+    "initial_step_cost": 1_000_000.0,
+    "step_duration": 24 * 60,
+    "step_cost": 1_000_000.0,
+    "prepaid_hours": 100_000.0,
+    "amount": 100_000_000.0,
+}
+
+
 @dataclass(frozen=True)
 class Tariff:
     """The figures of a contract profile, frozen at the time they are used."""
@@ -36,22 +49,19 @@ class Tariff:
     def problems(self):
         """Return why these figures cannot be used, as (code, figure) pairs.
 
-        Codes: ``negative`` (the figure is the attribute name), ``step_zero``,
+        Codes: ``negative`` and ``too_large`` (the figure is the attribute
+        name, its bound in ``FIGURE_BOUNDS``), ``step_zero``,
         ``initial_cost_without_duration``, ``no_prepaid_hours``,
         ``unknown_billing_type``. The caller words them in the user's language.
         """
         problems = []
-        for figure in (
-            "min_duration",
-            "initial_step_duration",
-            "initial_step_cost",
-            "step_duration",
-            "step_cost",
-            "prepaid_hours",
-            "amount",
-        ):
-            if getattr(self, figure) < 0:
+        for figure, bound in FIGURE_BOUNDS.items():
+            value = getattr(self, figure)
+            if value < 0:
                 problems.append(("negative", figure))
+            # not (value <= bound): NaN too, which no invoice can post.
+            elif not value <= bound:
+                problems.append(("too_large", figure))
         if self.step_duration < 1:
             problems.append(("step_zero", "step_duration"))
         if self.billing_type == PAY_PER_USE:

@@ -5,6 +5,7 @@ from . import res_config_settings
 from . import res_company_support_hours
 from . import resource_calendar
 from . import helpdesk_ledger_mixin
+from . import helpdesk_ledger_fields
 from . import helpdesk_contract_profile
 from . import helpdesk_contract_profile_assignment
 from . import helpdesk_contract_profile_subscription
@@ -47,6 +48,7 @@ from . import account_move
 from . import account_move_product_line_values
 from . import account_move_session_annex
 from . import account_move_line
+from . import account_move_support_invariants
 from . import account_analytic_distribution_model
 from . import helpdesk_billing_batch
 from . import helpdesk_billing_batch_chunk

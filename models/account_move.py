@@ -1,6 +1,8 @@
 """Invoices and support sessions: the *Add support sessions* button of a
 draft customer invoice, the *Sessions* button, and what posting, resetting
-to draft or cancelling an invoice or a credit note does to its sessions.
+to draft or cancelling an invoice or a credit note does to its sessions (the
+state changes themselves are watched by ``account_move_support_invariants.py``,
+which checks what must hold first).
 
 A credit note credits the sessions of the invoice lines it reverses in full
 (each credit note line names the invoice line it reverses, set when Odoo
@@ -14,7 +16,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 
 from .account_analytic_distribution_model import AnalyticDistributionCache
-from .account_move_line import REVERSAL, REVERSAL_KEY
+from .helpdesk_ledger_mixin import (
+    LEDGER_WRITE,
+    LEDGER_WRITE_KEY,
+    REVERSAL,
+    REVERSAL_KEY,
+)
 
 
 class AccountMove(models.Model):
@@ -177,31 +184,35 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Business: cancel and credit notes
     # ------------------------------------------------------------------
-    def button_draft(self):
-        # A posted credit note reset to draft (or cancelled, which resets it
-        # first) credits nothing: its sessions go back on their invoice lines.
-        # Checked before anything is written.
-        credit_lines = (
-            self.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted")
-            .sudo()
-            .invoice_line_ids.filtered("helpdesk_credited_session_ids")
+    def _get_support_credits(self):
+        """{(credit note, invoice line): sessions} the posted credit notes of
+        ``self`` credited: leaving posted (reset to draft, or cancelled), they
+        credit nothing and their sessions go back on those lines (checked
+        first by ``_check_credit_note_undo``, done by
+        ``_undo_support_credits``). Several lines of a credit note may
+        reverse one invoice line."""
+        credit_lines = self.sudo().invoice_line_ids.filtered(
+            "helpdesk_credited_session_ids"
         )
-        # Several lines of a credit note may reverse one invoice line.
-        credits = {
+        return {
             key: lines.helpdesk_credited_session_ids
             for key, lines in credit_lines.grouped(
                 lambda line: (line.move_id, line.helpdesk_reversed_line_id)
             ).items()
         }
-        for (credit_note, invoice_line), sessions in credits.items():
-            sessions._check_credit_note_undo(credit_note, invoice_line)
-        result = super().button_draft()
+
+    @api.model
+    def _undo_support_credits(self, credits):
         for (_credit_note, invoice_line), sessions in credits.items():
             sessions._undo_credit_note(invoice_line)
-        credit_lines._helpdesk_ledger_writer().helpdesk_credited_session_ids = [
+        lines = self.env["account.move.line"].sudo()
+        for credit_note, _invoice_line in credits:
+            lines |= credit_note.invoice_line_ids.filtered(
+                "helpdesk_credited_session_ids"
+            )
+        lines._helpdesk_ledger_writer().helpdesk_credited_session_ids = [
             Command.clear()
         ]
-        return result
 
     def button_cancel(self):
         # A pack or recharge invoice changes its subscription's deferred
@@ -209,13 +220,9 @@ class AccountMove(models.Model):
         self.sudo().helpdesk_profile_id.filtered(
             lambda profile: profile.billing_type == "subscription"
         )._lock_for_consumption()
+        # A cancelled invoice gives its invoiced sessions back, whatever
+        # cancels it (``account_move_support_invariants.py``).
         result = super().button_cancel()
-        # A cancelled invoice (a posted one is reset to draft first, where its
-        # journal allows it) gives its invoiced sessions back; those a credit
-        # note closed stay credited.
-        self.sudo().invoice_line_ids.helpdesk_session_ids.filtered(
-            lambda s: s.state == "invoiced"
-        )._release_from_invoice()
         # A cancelled pack or recharge invoice no longer defers revenue.
         self.sudo().helpdesk_profile_id._recognize_deferred_revenue()
         return result
@@ -236,7 +243,9 @@ class AccountMove(models.Model):
             .grouped(lambda m: m.reversed_entry_id.helpdesk_profile_id)
             .items()
         ):
-            moves.helpdesk_profile_id = profile
+            moves.with_context(
+                **{LEDGER_WRITE_KEY: LEDGER_WRITE}
+            ).helpdesk_profile_id = profile
         return reverses
 
     def _post(self, soft=True):

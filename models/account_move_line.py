@@ -10,20 +10,13 @@ the sessions of the lines it reverses, and gives back exactly those when it
 is reset to draft or cancelled.
 """
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
-from .helpdesk_ledger_mixin import LEDGER_WRITE, LEDGER_WRITE_KEY
-
-# The context key the module's ``_reverse_moves`` sets while Odoo copies
-# invoices into their credit notes, and its value: a plain object no client
-# can send, so no other copy links a line to the line it came from.
-REVERSAL_KEY = "helpdesk_support_reversal"
-REVERSAL = object()
-
-# Credit note fields only the module's own code writes.
-CREDIT_LINK_FIELDS = frozenset(
-    {"helpdesk_reversed_line_id", "helpdesk_credited_session_ids"}
+from .helpdesk_ledger_mixin import (
+    LEDGER_WRITE,
+    LEDGER_WRITE_KEY,
+    REVERSAL,
+    REVERSAL_KEY,
 )
 
 
@@ -63,24 +56,6 @@ class AccountMoveLine(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self._is_helpdesk_ledger_write():
-            reversal = self.env.context.get(REVERSAL_KEY) is REVERSAL
-            for vals in vals_list:
-                self._check_credit_link_fields(
-                    fname
-                    for fname in CREDIT_LINK_FIELDS
-                    if vals.get(fname)
-                    and not (reversal and fname == "helpdesk_reversed_line_id")
-                )
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if not self._is_helpdesk_ledger_write():
-            self._check_credit_link_fields(CREDIT_LINK_FIELDS.intersection(vals))
-        return super().write(vals)
-
     def unlink(self):
         # A removed line (or a deleted draft invoice) sends its sessions back
         # to "rated": they are billed again later, never lost.
@@ -106,26 +81,8 @@ class AccountMoveLine(models.Model):
     # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
-    def _is_helpdesk_ledger_write(self):
-        return self.env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
-
     def _helpdesk_ledger_writer(self):
         """``self`` as the module writes its credit links, as superuser (the
         caller's rights on the credit note were checked by posting or
         resetting it). Never return what it gives."""
         return self.sudo().with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE})
-
-    def _check_credit_link_fields(self, fnames):
-        fnames = sorted(fnames)
-        if fnames:
-            raise UserError(
-                self.env._(
-                    "Which invoice line a credit note reverses and which support "
-                    "sessions it credited are set by the credit note itself, "
-                    "never by hand: %(fields)s.",
-                    fields=", ".join(
-                        self._fields[fname].get_description(self.env)["string"]
-                        for fname in fnames
-                    ),
-                )
-            )

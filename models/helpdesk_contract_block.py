@@ -38,28 +38,6 @@ class HelpdeskContractBlock(models.Model):
     _order = "profile_id, date_start, id"
     _check_company_auto = True
 
-    _ledger_protected_fields = frozenset(
-        {
-            "profile_id",
-            "kind",
-            "hours",
-            "amount",
-            "date_start",
-            "date_expiry",
-            "invoice_id",
-            "recharge_id",
-            "expired_minutes",
-            "date_expired",
-            "state",
-            "expiry_notified",  # the expiry job's (helpdesk_contract_block_expiry.py)
-            # Renewal's (helpdesk_contract_profile_renewal.py, ..._carry_over.py)
-            "period_start",
-            "carried_out_minutes",
-            "carried_out_amount",
-            "carried_in_amount",
-        }
-    )
-
     # ------------------------------------------------------------------
     # Fields
     # ------------------------------------------------------------------
@@ -161,36 +139,47 @@ class HelpdeskContractBlock(models.Model):
         "kind",
         "profile_id.prepaid_hours",
         "profile_id.amount",
-        "profile_id.pack_invoice_id",
+        "profile_id.pack_invoice_id.state",
         "recharge_id.hours",
         "recharge_id.amount",
-        "recharge_id.invoice_id",
+        "recharge_id.invoice_id.state",
         "recharge_id.correction_ids.hours",
         "recharge_id.correction_ids.amount",
     )
     def _compute_from_source(self):
-        """The pack and recharge blocks follow their source (a pack's hours
-        may change until it is invoiced, a recharge is corrected); other
+        """The pack and recharge blocks follow their document: a pack its
+        profile until its invoice is made, then the hours and price it was
+        invoiced at (indexation and a new pack size apply to later renewals);
+        a recharge its hours and corrections while its invoice stands (a
+        recharge whose invoice was deleted or cancelled bought nothing). Other
         blocks keep what they were created with."""
         for block in self:
             if block.kind == "pack":
                 profile = block.profile_id
-                block.hours = profile.prepaid_hours
-                # Sold for the price it was invoiced at (indexation changes
-                # the profile's price for later renewals only).
-                if not (
-                    block.invoice_id and block.invoice_id == profile.pack_invoice_id
-                ):
+                invoice = profile.pack_invoice_id
+                sold = (
+                    block.invoice_id
+                    and block.invoice_id == invoice
+                    and invoice.state != "cancel"
+                )
+                if not sold:
+                    block.hours = profile.prepaid_hours
                     block.amount = profile.amount
-                block.invoice_id = profile.pack_invoice_id
+                block.invoice_id = invoice
             elif block.recharge_id:
                 recharge = block.recharge_id
                 corrections = recharge.correction_ids
-                block.hours = round(
-                    recharge.hours + sum(corrections.mapped("hours")), 2
+                invoice = recharge.invoice_id
+                bought = recharge.currency_id.is_zero(recharge.amount) or (
+                    invoice and invoice.state != "cancel"
+                )
+                block.hours = (
+                    round(recharge.hours + sum(corrections.mapped("hours")), 2)
+                    if bought
+                    else 0.0
                 )
                 block.amount = recharge.amount + sum(corrections.mapped("amount"))
-                block.invoice_id = recharge.invoice_id
+                block.invoice_id = invoice
             else:
                 block.hours = block.hours
                 block.amount = block.amount

@@ -18,10 +18,6 @@ class HelpdeskContractBlockAllocation(models.Model):
     _order = "date, id"
     _check_company_auto = True
 
-    _ledger_protected_fields = frozenset(
-        {"profile_id", "block_id", "session_id", "minutes", "move_type", "date"}
-    )
-
     profile_id = fields.Many2one(
         comodel_name="helpdesk.contract.profile",
         string="Subscription",

@@ -38,20 +38,6 @@ class HelpdeskContractProfile(models.Model):
     _order = "name, id"
     _check_company_auto = True
 
-    # Kept by rating (consumed minutes, the low-balance alert), recharging
-    # (the stored total of the recharges), pack invoicing
-    # (``helpdesk_contract_profile_subscription.py``) and the deferred revenue
-    # entries (``helpdesk_contract_profile_deferred.py``), never by hand.
-    _ledger_protected_fields = frozenset(
-        {
-            "consumed_minutes",
-            "recharged_hours",
-            "low_balance_notified",
-            "pack_invoice_id",
-            "deferred_recognized_amount",
-            "deferred_closed",
-        }
-    )
     # What a profile with rated sessions or invoices keeps.
     _billing_history_frozen_fields = ("billing_type", "partner_id", "company_id")
 
@@ -478,10 +464,14 @@ class HelpdeskContractProfile(models.Model):
     # Business: wording
     # ------------------------------------------------------------------
     def _problem_message(self, code, figure):
+        label = self._fields[figure].get_description(self.env)["string"]
         if code == "negative":
+            return self.env._("%(figure)s cannot be negative.", figure=label)
+        if code == "too_large":
             return self.env._(
-                "%(figure)s cannot be negative.",
-                figure=self._fields[figure].get_description(self.env)["string"],
+                "%(figure)s is at most %(bound)s: no invoice could bill more.",
+                figure=label,
+                bound=engine.FIGURE_BOUNDS[figure],
             )
         return {
             "step_zero": self.env._(

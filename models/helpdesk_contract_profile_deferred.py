@@ -19,6 +19,7 @@ from ..core import blocks as blocks_core
 from ..core import deferred as deferred_core
 from ..core.tariff import format_hours
 from .account_analytic_distribution_model import AnalyticDistributionCache
+from .helpdesk_ledger_mixin import LEDGER_WRITE, LEDGER_WRITE_KEY
 
 
 class HelpdeskContractProfile(models.Model):
@@ -175,14 +176,19 @@ class HelpdeskContractProfile(models.Model):
             return self.env["account.move"]
         # One create and one posting for the batch; one lookup of the
         # distribution models.
-        entries = (
+        Move = (
             self.env["account.move"]
             .sudo()
             .with_context(
                 helpdesk_distribution_cache=AnalyticDistributionCache(),
                 mail_create_nolog=True,
             )
+        )
+        # Their subscription link is the module's to write.
+        entries = (
+            Move.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE})
             .create(entries_vals)
+            .with_env(Move.env)
         )
         entries.action_post()
         return entries.sudo(False)

@@ -20,6 +20,7 @@ from odoo.fields import Command, Domain
 
 from ..core.tariff import format_hours
 from .account_analytic_distribution_model import AnalyticDistributionCache
+from .helpdesk_ledger_mixin import LEDGER_WRITE, LEDGER_WRITE_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -428,6 +429,9 @@ class HelpdeskContractProfile(models.Model):
         )
         for profile, invoice in zip(self, invoices, strict=True):
             profile.sudo()._ledger_writer().pack_invoice_id = invoice
+        # The pack blocks take their invoice now, with the hours and price it
+        # sold: from then on they keep them (``_compute_from_source``).
+        self.sudo().block_ids.filtered(lambda b: b.kind == "pack").mapped("invoice_id")
         self._recognize_deferred_revenue()
         return invoices
 
@@ -493,11 +497,16 @@ class HelpdeskContractProfile(models.Model):
                     limit=1,
                 )
             )
-            created = CompanyMove.create(
-                [
-                    {**({"journal_id": journal.id} if journal else {}), **vals}
-                    for _index, vals in indexed
-                ]
+            # Their subscription link is the module's to write.
+            created = (
+                CompanyMove.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE})
+                .create(
+                    [
+                        {**({"journal_id": journal.id} if journal else {}), **vals}
+                        for _index, vals in indexed
+                    ]
+                )
+                .with_env(CompanyMove.env)
             )
             by_index.update(
                 zip((index for index, _vals in indexed), created, strict=True)

@@ -16,8 +16,6 @@ taken from the block when its invoice is paid
 
 from odoo import api, fields, models
 
-from .helpdesk_contract_profile import HelpdeskContractProfile as BaseProfile
-
 PAID_STATES = ("paid", "in_payment")
 
 
@@ -59,9 +57,6 @@ class HelpdeskContractRecharge(models.Model):
 
 class HelpdeskContractProfile(models.Model):
     _inherit = "helpdesk.contract.profile"
-
-    # The top-up's own flag, never set by hand.
-    _ledger_protected_fields = BaseProfile._ledger_protected_fields | {"topup_armed"}
 
     topup_enabled = fields.Boolean(
         string="Automatic top-up",
@@ -147,10 +142,12 @@ class HelpdeskContractProfile(models.Model):
         if not to_top_up:
             return self.env["helpdesk.contract.recharge"]
         to_top_up.sudo()._ledger_writer().topup_armed = False
+        # Flagged as the top-up's, as the module writes its own records.
+        Recharge = self.env["helpdesk.contract.recharge"].sudo()
         recharges = (
-            self.env["helpdesk.contract.recharge"]
-            .sudo()
+            Recharge._ledger_writer()
             .create([profile._prepare_top_up_vals() for profile in to_top_up])
+            .with_env(Recharge.env)
         )
         to_post = recharges.filtered(
             lambda r: r.company_id.helpdesk_topup_post and r.invoice_id

@@ -25,9 +25,6 @@ class HelpdeskContractRecharge(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
 
-    # Made when the recharge is recorded, never by hand.
-    _ledger_protected_fields = frozenset({"invoice_id"})
-
     # ------------------------------------------------------------------
     # Fields
     # ------------------------------------------------------------------

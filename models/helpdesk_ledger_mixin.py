@@ -1,29 +1,36 @@
-"""The billing ledger's protected fields: figures only the module's own code
-writes.
+"""The billing ledger's records: written by the module's own code through
+``_ledger_writer()``.
 
-A model inheriting ``helpdesk.ledger.mixin`` names in
-``_ledger_protected_fields`` the fields that rating, recharging and invoicing
-keep (a subscription's consumed minutes, its deferred revenue, its invoice
-links...). A ``create`` or ``write`` setting one of them is refused, whoever
-the user and whatever the context, unless it comes through
-``_ledger_writer()``: its context holds the ``LEDGER_WRITE`` object below,
-which no JSON or XML-RPC client can send (a client can send any JSON value in
-its context, never a Python object). Sessions, profiles and recharges inherit
-it.
+Which fields only the module writes is said once, for every model, by the
+table of ``helpdesk_ledger_fields.py`` (enforced by Odoo's own field access
+check). The module's own code writes them through ``_ledger_writer()``: its
+context holds the ``LEDGER_WRITE`` object below, which no JSON or XML-RPC
+client can send (a client can send any JSON value in its context, never a
+Python object). A model inheriting ``helpdesk.ledger.mixin`` adds what a
+write from outside must pass besides (``_check_ledger_write``: a session must
+be to rate, a sent quote keeps its terms), and gets the bulk writer
+``_ledger_write_rows``. Sessions, profiles, recharges, blocks and quotes
+inherit it.
 """
 
 import json
+import math
 from collections import defaultdict
 
 from odoo import api, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL, split_every
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, clean_context, split_every
 from odoo.tools.json import json_default
 
 # The context key of the module's own writes, and its value: a plain object,
 # which no JSON or XML-RPC client can build.
 LEDGER_WRITE_KEY = "helpdesk_ledger_write"
 LEDGER_WRITE = object()
+# The context key the module's ``_reverse_moves`` sets while Odoo copies
+# invoices into their credit notes, and its value: no other copy links a
+# credit note line to the line it reverses (``account_move_line.py``).
+REVERSAL_KEY = "helpdesk_support_reversal"
+REVERSAL = object()
 # Rows of one UPDATE statement of ``_ledger_write_rows``.
 LEDGER_ROWS_CHUNK = 5000
 
@@ -32,31 +39,21 @@ class HelpdeskLedgerMixin(models.AbstractModel):
     _name = "helpdesk.ledger.mixin"
     _description = "Billing ledger record with fields only the module writes"
 
-    # The fields of the inheriting model only the module's own code writes.
-    _ledger_protected_fields = frozenset()
-    # Values of those fields a new record may be created with: what it has
-    # anyway (a form or a copy sending them forges nothing).
-    _ledger_new_record_values = {}
-
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._is_ledger_write():
-            for vals in vals_list:
-                # An empty value is what a new record has anyway.
-                self._check_ledger_fields(
-                    [
-                        fname
-                        for fname, value in vals.items()
-                        if value and value != self._ledger_new_record_values.get(fname)
-                    ]
-                )
+        for vals in vals_list:
+            self._check_finite_figures(vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_finite_figures(vals)
         if not self._is_ledger_write():
+            # The table first (Odoo checks it again): a figure the user may
+            # never write is refused as such, whatever the record's state.
+            self._check_ledger_fields(vals)
             self._check_ledger_write(vals)
         return super().write(vals)
 
@@ -71,7 +68,13 @@ class HelpdeskLedgerMixin(models.AbstractModel):
         fields, without tracking, with the caller's rights (add ``sudo()``
         after checking them). Never return what it gives: the records would
         carry the key to the caller."""
-        return self.with_context(**{LEDGER_WRITE_KEY: LEDGER_WRITE}, mail_notrack=True)
+        # Without the caller's ``default_*`` keys: a client's defaults would
+        # fill the fields a new record (a copy) is not given.
+        return self.with_context(
+            clean_context(self.env.context),
+            **{LEDGER_WRITE_KEY: LEDGER_WRITE},
+            mail_notrack=True,
+        )
 
     def _ledger_write_rows(self, vals_by_id):
         """Write each record its own values, ``{id: {field: value}}``, as one
@@ -217,24 +220,32 @@ class HelpdeskLedgerMixin(models.AbstractModel):
                 result.append(to_column(value))
         return result
 
+    def _check_finite_figures(self, vals):
+        """Refuse an infinite or not-a-number figure with a clear message
+        (Odoo's rounding would fail on it with a server error)."""
+        for fname, value in vals.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                field = self._fields.get(fname)
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a number: %(value)s is not one.",
+                        field=field.get_description(self.env)["string"]
+                        if field
+                        else fname,
+                        value=value,
+                    )
+                )
+
     def _check_ledger_write(self, vals):
-        """What a write from outside the module's own code must pass; a model
-        adds its own checks after these (a session must be to rate)."""
-        self._check_ledger_fields(vals)
+        """What a write from outside the module's own code must pass besides
+        the table of fields; a model adds its checks (a session must be to
+        rate)."""
 
     def _check_ledger_fields(self, vals):
-        """Refuse ``vals`` (a dict or field names) naming a protected field."""
-        protected = self._ledger_protected_fields.intersection(vals)
-        if protected:
-            labels = sorted(
-                self._fields[fname].get_description(self.env)["string"]
-                for fname in protected
-            )
-            raise UserError(
-                self.env._(
-                    "These figures are kept by the module's own operations (timer, "
-                    "scope rules, rating, recharging, invoicing), never set by "
-                    "hand: %(fields)s.",
-                    fields=", ".join(labels),
-                )
-            )
+        """Refuse ``vals`` (a dict or field names) naming a field the user may
+        not write (for paths that write through ``_ledger_writer()`` on the
+        caller's behalf, such as a copy with its ``default``)."""
+        for fname in vals:
+            field = self._fields.get(fname)
+            if field is not None:
+                self._check_field_access(field, "write")

@@ -16,6 +16,7 @@ PRIORITIES = [
 class HelpdeskResponseTarget(models.Model):
     _name = "helpdesk.response.target"
     _description = "Support response and resolution target"
+    _inherit = ["helpdesk.ledger.mixin"]
     _order = "company_id, profile_id, priority desc"
     _check_company_auto = True
 

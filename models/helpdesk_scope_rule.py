@@ -13,7 +13,7 @@ class HelpdeskScopeRule(models.Model):
     _name = "helpdesk.scope.rule"
     _description = "Support scope rule"
     # Draft sessions follow the rules (SCOPE_TRIGGERS).
-    _inherit = ["mail.thread", "helpdesk.scope.source.mixin"]
+    _inherit = ["mail.thread", "helpdesk.scope.source.mixin", "helpdesk.ledger.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 

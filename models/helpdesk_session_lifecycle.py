@@ -8,9 +8,9 @@ one way they change.
 Only a draft session changes. Rating, unrating, invoicing and crediting are
 the module's own transitions: each checks its caller's rights, then writes
 through ``_ledger_writer()`` (``helpdesk_ledger_mixin.py``), whose context
-holds a Python object no client can send over RPC. ``PROTECTED_FIELDS`` (the
-state and every billing figure) written any other way are refused, whoever the
-user and whatever the context.
+holds a Python object no client can send over RPC. The state and every
+billing figure written any other way are refused, whoever the user and
+whatever the context (the table of ``helpdesk_ledger_fields.py``).
 """
 
 from odoo import api, fields, models
@@ -27,52 +27,10 @@ SESSION_TRANSITIONS = {
     "credited": frozenset({"invoiced"}),
 }
 
-# Fields only the module's own code writes: the state, the scope decided by
-# the rules, the rating figures, the invoice links and the timer's bookkeeping.
-PROTECTED_FIELDS = frozenset(
-    {
-        "state",
-        "scope",
-        "scope_rule_id",
-        "scope_reason",
-        "scope_included_minutes",
-        "scope_billable_minutes",
-        "profile_id",
-        "rated_tariff",
-        "billed_duration",
-        "prepaid_minutes",
-        "overage_minutes",
-        "cost",
-        "rated_date",
-        "rated_user_id",
-        "invoice_line_id",
-        "invoice_id",
-        "credit_note_id",
-        "credited_invoice_id",
-        "timer_state",
-        "pause_start",
-        "paused_seconds",
-        # support hours: the split and the surcharge rating froze
-        "support_calendar_id",
-        "support_in_minutes",
-        "support_out_minutes",
-        "support_holiday_minutes",
-        "surcharge_out_of_hours_rate",
-        "surcharge_holiday_rate",
-        "surcharge_minutes",
-        "surcharge_cost",
-    }
-)
-# What a new session has anyway: a form or a copy sending these forges nothing.
-NEW_SESSION_VALUES = {"state": "draft", "scope": "billable"}
-
 
 class HelpdeskSession(models.Model):
     _inherit = ["helpdesk.session", "helpdesk.ledger.mixin"]
     _name = "helpdesk.session"
-
-    _ledger_protected_fields = PROTECTED_FIELDS
-    _ledger_new_record_values = NEW_SESSION_VALUES
 
     # ------------------------------------------------------------------
     # Fields

@@ -10,16 +10,11 @@ the ticket's chatter warns when its billed hours pass the estimate.
 
 from odoo import api, fields, models
 
-from .helpdesk_session_lifecycle import PROTECTED_FIELDS
-
-QUOTE_SESSION_FIELDS = frozenset({"quote_id", "quote_charged"})
 OPEN_QUOTE_STATES = ("draft", "sent", "declined")
 
 
 class HelpdeskSession(models.Model):
     _inherit = "helpdesk.session"
-
-    _ledger_protected_fields = PROTECTED_FIELDS | QUOTE_SESSION_FIELDS
 
     # ------------------------------------------------------------------
     # Fields

@@ -2,18 +2,30 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+SUPPORT_USER = "helpdesk_session_billing.group_support_billing_user"
+
 
 class HelpdeskTicket(models.Model):
     # What a ticket says decides the scope of its draft sessions.
     _inherit = ["helpdesk.ticket", "helpdesk.scope.source.mixin"]
     _name = "helpdesk.ticket"
 
+    # The support provider's, not the customer's: a portal user reading a
+    # ticket gets none of them (the portal page shows its own figures).
     session_ids = fields.One2many(
-        comodel_name="helpdesk.session", inverse_name="ticket_id", string="Sessions"
+        comodel_name="helpdesk.session",
+        inverse_name="ticket_id",
+        string="Sessions",
+        groups=SUPPORT_USER,
     )
-    session_count = fields.Integer(compute="_compute_session_totals")
+    session_count = fields.Integer(
+        compute="_compute_session_totals", groups=SUPPORT_USER
+    )
     session_hours = fields.Float(
-        string="Session hours", compute="_compute_session_totals", digits=(16, 2)
+        string="Session hours",
+        compute="_compute_session_totals",
+        digits=(16, 2),
+        groups=SUPPORT_USER,
     )
     my_session_id = fields.Many2one(
         comodel_name="helpdesk.session",
@@ -21,11 +33,20 @@ class HelpdeskTicket(models.Model):
         compute="_compute_my_session",
         search="_search_my_session_id",
         help="The current user's open timer on this ticket.",
+        groups=SUPPORT_USER,
     )
-    my_timer_state = fields.Selection(related="my_session_id.timer_state")
-    my_timer_start = fields.Datetime(related="my_session_id.date_start")
-    my_timer_paused_seconds = fields.Integer(related="my_session_id.paused_seconds")
-    my_timer_pause_start = fields.Datetime(related="my_session_id.pause_start")
+    my_timer_state = fields.Selection(
+        related="my_session_id.timer_state", groups=SUPPORT_USER
+    )
+    my_timer_start = fields.Datetime(
+        related="my_session_id.date_start", groups=SUPPORT_USER
+    )
+    my_timer_paused_seconds = fields.Integer(
+        related="my_session_id.paused_seconds", groups=SUPPORT_USER
+    )
+    my_timer_pause_start = fields.Datetime(
+        related="my_session_id.pause_start", groups=SUPPORT_USER
+    )
 
     @api.depends("session_ids.total_duration")
     def _compute_session_totals(self):
@@ -111,6 +132,28 @@ class HelpdeskTicket(models.Model):
         )
         if not changed:
             return
+        quoted = (
+            self.env["helpdesk.ticket.quote"]
+            .sudo()
+            .search(
+                [
+                    ("ticket_id", "in", changed.ids),
+                    ("state", "in", ("sent", "accepted")),
+                ],
+                limit=1,
+            )
+        )
+        if quoted:
+            raise UserError(
+                self.env._(
+                    "Ticket %(ticket)s has quote %(quote)s, sent to %(customer)s: "
+                    "its customer and company are the quote's. Cancel the quote "
+                    "first, or open a new ticket.",
+                    ticket=quoted.ticket_id.sudo(False).display_name,
+                    quote=quoted.name,
+                    customer=quoted.partner_id.display_name,
+                )
+            )
         rated = (
             self.env["helpdesk.session"]
             .sudo()

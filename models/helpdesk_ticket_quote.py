@@ -23,9 +23,6 @@ QUOTE_TRANSITIONS = {
     "declined": frozenset(),
     "cancel": frozenset(),
 }
-QUOTE_PROTECTED_FIELDS = frozenset(
-    {"state", "signed_by", "signed_on", "signature", "decline_reason"}
-)
 # Figures the customer approves: frozen once the quote is sent.
 QUOTE_TERMS = frozenset(
     {"ticket_id", "description", "estimated_hours", "pricing", "amount"}
@@ -43,9 +40,6 @@ class HelpdeskTicketQuote(models.Model):
     ]
     _order = "id desc"
     _check_company_auto = True
-
-    _ledger_protected_fields = QUOTE_PROTECTED_FIELDS
-    _ledger_new_record_values = {"state": "draft"}
 
     # ------------------------------------------------------------------
     # Fields
@@ -123,8 +117,13 @@ class HelpdeskTicketQuote(models.Model):
     # ------------------------------------------------------------------
     @api.depends("ticket_id.partner_id")
     def _compute_partner_id(self):
+        # A sent quote is the customer it was sent to's (the ticket's
+        # customer no longer changes then: helpdesk_ticket.py).
         for quote in self:
-            quote.partner_id = quote.ticket_id.partner_id.commercial_partner_id
+            if quote.state == "draft" or not quote.partner_id:
+                quote.partner_id = quote.ticket_id.partner_id.commercial_partner_id
+            else:
+                quote.partner_id = quote.partner_id
 
     def _compute_access_url(self):
         for quote in self:
@@ -179,13 +178,22 @@ class HelpdeskTicketQuote(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        # The number is the sequence's: checked as the user's, then given.
+        writer = self
+        if not self._is_ledger_write():
+            for vals in vals_list:
+                given = set(vals)
+                if vals.get("name", "/") == "/":
+                    given.discard("name")
+                self._check_ledger_fields(given)
+            # The writer drops the client's ``default_*`` keys.
+            writer = self._ledger_writer()
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket.quote")
-                    or "/"
-                )
-        quotes = super().create(vals_list)
+            vals["name"] = (
+                self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket.quote")
+                or "/"
+            )
+        quotes = super(HelpdeskTicketQuote, writer).create(vals_list).with_env(self.env)
         for quote in quotes:
             quote.ticket_id.message_post(
                 body=self.env._("Quote %(name)s created.", name=quote.name)

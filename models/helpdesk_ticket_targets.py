@@ -41,6 +41,8 @@ class HelpdeskTicket(models.Model):
         store=True,
         help="The profile in force for the customer when the ticket was "
         "created: its targets and support hours apply.",
+        # A contract's name is the provider's, never the portal's.
+        groups="helpdesk_session_billing.group_support_billing_user",
     )
     target_start_date = fields.Datetime(
         string="Targets from",

@@ -8,7 +8,6 @@ change a contract start, which opens grace periods (free sessions).
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 BILLING_USER = "helpdesk_session_billing.group_support_billing_user"
 BILLING_MANAGER = "helpdesk_session_billing.group_support_billing_manager"
@@ -125,36 +124,8 @@ class ResPartner(models.Model):
             partner.helpdesk_session_hours = minutes / 60.0
 
     # ------------------------------------------------------------------
-    # Access
+    # Actions
     # ------------------------------------------------------------------
-    @api.model
-    def _has_field_access(self, field, operation):
-        """A contract start starts grace periods (sessions included for free):
-        billing users read it, only billing managers set it."""
-        if (
-            operation == "write"
-            and field.name == "helpdesk_contract_start"
-            and not self.env.su
-            and not self.env.user.has_group(BILLING_MANAGER)
-        ):
-            return False
-        return super()._has_field_access(field, operation)
-
-    @api.model
-    def _check_field_access(self, field, operation):
-        if (
-            field.name == "helpdesk_contract_start"
-            and operation == "write"
-            and not self._has_field_access(field, operation)
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only support billing managers set a customer's support "
-                    "contract start."
-                )
-            )
-        return super()._check_field_access(field, operation)
-
     def action_view_helpdesk_sessions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -37,3 +37,6 @@ from . import test_block_topup
 from . import test_block_concurrency
 from . import test_billing_batch
 from . import test_billing_batch_concurrency
+from . import test_ledger_field_table
+from . import test_ledger_over_http
+from . import test_ledger_documents

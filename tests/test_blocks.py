@@ -44,6 +44,10 @@ class TestBlocks(BlockCase):
         self.assertEqual(pack.price_per_hour, 80.0)
         self.assertEqual(pack.date_start, date(2025, 1, 1))
         self.assertEqual(pack.date_expiry, date(2025, 12, 31))
+        # The pack's hours follow the profile until it is invoiced.
+        profile.prepaid_hours = 1.5
+        self.assertEqual(pack.hours, 1.5)
+        profile.prepaid_hours = 1.0
         profile.action_invoice_pack()
         self.assertEqual(pack.invoice_id, profile.pack_invoice_id)
         recharge = self._recharge(profile, 2.0, 150.0, date=date(2025, 3, 1))
@@ -55,10 +59,11 @@ class TestBlocks(BlockCase):
         self.assertEqual(block.date_expiry, date(2026, 2, 28))
         self.assertEqual(profile.block_count, 2)
         self.assertEqual(profile.remaining_hours, 3.0)
-        # The pack's hours follow the profile until it is used.
+        # Invoiced, it keeps what its invoice sold (a new size is for the
+        # renewals).
         profile.prepaid_hours = 1.5
-        self.assertEqual(pack.hours, 1.5)
-        self.assertEqual(profile.remaining_hours, 3.5)
+        self.assertEqual(pack.hours, 1.0)
+        self.assertEqual(profile.remaining_hours, 3.0)
 
     def test_fifo_across_three_blocks_with_different_expiries(self):
         profile = self._profile()

@@ -145,15 +145,17 @@ class TestCreditNoteMatchesLines(CreditNoteCase):
         self.assertEqual(set(self.sessions.mapped("state")), {"invoiced"})
         self.assertFalse(self.sessions.credit_note_id)
 
-    def test_line_reversed_in_part_stays_invoiced(self):
+    def test_line_reversed_in_part_is_refused(self):
         credit_note = self._reverse(self.invoice, keep=self.s1 | self.s2)
         credit_note.invoice_line_ids.filtered(
             lambda line: line.helpdesk_reversed_line_id == self.s2.invoice_line_id
         ).quantity = 1.0  # half of s2 (2 hours at 90.00)
-        self._post(credit_note)
-        self.assertEqual(self.s1.state, "rated")
-        self.assertEqual(self.s2.state, "invoiced")
-        self.assertFalse(self.s2.credit_note_id)
+        with self.assertRaisesRegex(UserError, "credited whole"):
+            self._post(credit_note)
+        # Nothing was written: the credit note is a draft, no session moved.
+        self.assertEqual(credit_note.state, "draft")
+        self.assertEqual(set(self.sessions.mapped("state")), {"invoiced"})
+        self.assertFalse(self.sessions.credit_note_id)
 
     def test_close_mode_credits_the_lines_reversed(self):
         self.company.helpdesk_credit_note_mode = "close"
@@ -278,11 +280,14 @@ class TestCreditLinksNotForged(CreditNoteCase):
         ):
             with (
                 self.subTest(vals=vals),
-                self.assertRaisesRegex(UserError, "never by hand"),
+                self.assertRaisesRegex(UserError, "never set by hand"),
                 self.cr.savepoint(),
             ):
                 line.write(vals)
-        with self.assertRaisesRegex(UserError, "never by hand"), self.cr.savepoint():
+        with (
+            self.assertRaisesRegex(UserError, "never set by hand"),
+            self.cr.savepoint(),
+        ):
             credit_note.with_user(self.accountant).write(
                 {
                     "invoice_line_ids": [

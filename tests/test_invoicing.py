@@ -315,12 +315,16 @@ class TestSessionInvoicing(InvoicingCase):
         with self.assertRaisesRegex(UserError, "Nothing to invoice"):
             self._invoice(session)
 
-    def test_partial_credit_note_keeps_sessions_invoiced(self):
+    def test_partial_credit_note_of_a_session_line_is_refused(self):
+        # A line of sessions is credited whole or not at all: billed minus
+        # credited is the session's cost or nothing, never 80.00 of 90.00.
         session = self._rated(self.ticket_a, 9, 50)
         invoice = self._invoice(session, post=True)
         credit_note = invoice._reverse_moves()
         credit_note.invoice_line_ids.write({"quantity": 1.0, "price_unit": 10})
-        credit_note.action_post()
+        with self.assertRaisesRegex(UserError, "credited whole"):
+            credit_note.action_post()
+        self.assertEqual(credit_note.state, "draft")
         self.assertEqual(session.state, "invoiced")
         self.assertFalse(session.credit_note_id)
 
