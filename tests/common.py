@@ -101,6 +101,9 @@ class SessionCase(SupportBillingCase):
         super().setUpClass()
         cls.Session = cls.env["helpdesk.session"]
         cls.company.helpdesk_session_max_minutes = 240
+        # DAY is long past: the back-dating limit of consultants (its own
+        # tests in test_session_dates.py) would refuse every session here.
+        cls.company.helpdesk_session_backdate_days = 0
         consultant_groups = (
             "helpdesk_mgmt.group_helpdesk_user,"
             "helpdesk_session_billing.group_support_billing_user"
