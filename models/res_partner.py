@@ -128,9 +128,7 @@ class ResPartner(models.Model):
     def _check_date_window(self):
         # Grace periods count days from it: a date outside the accepted
         # window would overflow their arithmetic.
-        self.env.company._helpdesk_check_record_dates(
-            self, ["helpdesk_contract_start"]
-        )
+        self.env.company._helpdesk_check_record_dates(self, ["helpdesk_contract_start"])
 
     # ------------------------------------------------------------------
     # Access

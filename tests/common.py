@@ -35,6 +35,9 @@ class SupportBillingCase(TransactionCase):
         super().setUpClass()
         cls.company = cls.env.company
         cls.Profile = cls.env["helpdesk.contract.profile"]
+        # The tests date sessions long past (SessionCase.DAY): the back-dating
+        # limit of consultants, tested in test_date_window.py, is lifted.
+        cls.company.helpdesk_session_backdate_days = 0
         cls.manager = new_test_user(
             cls.env,
             "hsb_manager",
@@ -101,9 +104,6 @@ class SessionCase(SupportBillingCase):
         super().setUpClass()
         cls.Session = cls.env["helpdesk.session"]
         cls.company.helpdesk_session_max_minutes = 240
-        # DAY is long past: the back-dating limit of consultants (its own
-        # tests in test_session_dates.py) would refuse every session here.
-        cls.company.helpdesk_session_backdate_days = 0
         consultant_groups = (
             "helpdesk_mgmt.group_helpdesk_user,"
             "helpdesk_session_billing.group_support_billing_user"
