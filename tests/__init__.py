@@ -39,3 +39,4 @@ from . import test_billing_batch
 from . import test_billing_batch_concurrency
 from . import test_date_window
 from . import test_portal_dates
+from . import test_history_dates_upgrade
