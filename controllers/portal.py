@@ -67,16 +67,24 @@ class SupportBillingPortal(CustomerPortalHelpdesk):
     @staticmethod
     def _parse_period(month=None, date_from=None, date_to=None):
         """(first day, last day) from ``month`` (YYYY-MM) or two dates;
-        400 on anything else."""
+        400 on anything else, dates outside the accepted window included."""
         try:
             if month:
                 year, number = (int(part) for part in month.split("-"))
                 last = calendar.monthrange(year, number)[1]
-                return date(year, number, 1), date(year, number, last)
-            start = fields.Date.to_date(date_from) if date_from else None
-            end = fields.Date.to_date(date_to) if date_to else None
+                start, end = date(year, number, 1), date(year, number, last)
+            else:
+                start = fields.Date.to_date(date_from) if date_from else None
+                end = fields.Date.to_date(date_to) if date_to else None
         except (ValueError, TypeError) as error:
             raise BadRequest(request.env._("Choose a valid month or dates.")) from error
+        try:
+            # The dates support billing accepts (year 1 or 9999 are none).
+            request.env.company._helpdesk_check_dates(
+                [(request.env._("From"), start), (request.env._("To"), end)]
+            )
+        except UserError as error:
+            raise BadRequest(str(error)) from error
         if start and end and end < start:
             raise BadRequest(request.env._("The period ends before it starts."))
         return start, end

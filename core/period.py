@@ -19,6 +19,13 @@ import pytz
 
 UTC = "UTC"
 
+# The dates support billing accepts, from FIRST_DAY to the end of the year
+# YEARS_AHEAD years from today: older than any support the module bills, and
+# far enough ahead for contracts and renewals planned in advance. Outside it a
+# date is a typo, and the arithmetic of periods would overflow (year 1, 9999).
+FIRST_DAY = date(2000, 1, 1)
+YEARS_AHEAD = 10
+
 # Wide enough for every offset ever in use (local mean times included): the
 # local reading of an instant is within this of the instant.
 _MAX_OFFSET = timedelta(hours=16)
@@ -79,6 +86,19 @@ def bounds(date_from, date_to, tz):
     start = day_start(date_from, tz) if date_from else None
     end = day_start(date_to + timedelta(days=1), tz) if date_to else None
     return start, end
+
+
+def date_window(today):
+    """(first day, last day) of the dates accepted on ``today``."""
+    return FIRST_DAY, date(today.year + YEARS_AHEAD, 12, 31)
+
+
+def in_window(day, today):
+    """Whether the date (or datetime) ``day`` is in the window of ``today``."""
+    if isinstance(day, datetime):
+        day = day.date()
+    first, last = date_window(today)
+    return first <= day <= last
 
 
 def month_days(day):

@@ -36,6 +36,10 @@ REASON_ALLOWANCE = "allowance"  # included within the allowance, args: used, lim
 REASON_ALLOWANCE_SPLIT = "allowance_split"  # crosses it, args: used, limit
 REASON_ALLOWANCE_USED = "allowance_used"  # billable, args: used, limit
 
+# Grace periods and repeat windows are counted in days, at most ten years:
+# longer is a typo, and the day arithmetic would leave the calendar.
+MAX_RULE_DAYS = 3660
+
 
 def normalize_text(text):
     """Lower case without accents, so that "Formación" finds "formacion"."""
@@ -73,6 +77,7 @@ class Rule:
         """Why the rule cannot be used, as (code, figure) pairs.
 
         Codes: ``negative`` (the figure is the attribute name),
+        ``too_many_days`` (a day count over MAX_RULE_DAYS),
         ``condition_on_billable`` (an allowance or a repeat window on a billable
         rule), ``unknown_outcome``.
         """
@@ -80,6 +85,9 @@ class Rule:
         for figure in ("grace_days", "allowance_minutes", "repeat_days"):
             if getattr(self, figure) < 0:
                 problems.append(("negative", figure))
+        for figure in ("grace_days", "repeat_days"):
+            if getattr(self, figure) > MAX_RULE_DAYS:
+                problems.append(("too_many_days", figure))
         if self.outcome == BILLABLE:
             for figure in ("allowance_minutes", "repeat_days"):
                 if getattr(self, figure) > 0:

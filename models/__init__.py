@@ -1,5 +1,6 @@
 from . import helpdesk_scope_source_mixin
 from . import res_company
+from . import res_company_dates
 from . import res_company_billing_batch
 from . import res_config_settings
 from . import res_company_support_hours
@@ -38,6 +39,7 @@ from . import helpdesk_session_block
 from . import helpdesk_session_invoicing
 from . import helpdesk_session_document
 from . import helpdesk_session_support_hours
+from . import helpdesk_session_dates
 from . import helpdesk_ticket
 from . import helpdesk_ticket_quote
 from . import helpdesk_session_quote

@@ -7,6 +7,14 @@ moves minutes from "no block" to the block (two rows, net zero); expiries take
 what was left. Under paid-before-use a block counts once its invoice is paid
 (as in the remaining hours). The running balance of a subscription's last row is its
 remaining hours.
+
+Movements are dated by their documents, never by the moment they were
+recorded: a block from the first moment of its day (``date_start``: the
+pack's contract start, the recharge's date the clerk gave, the renewal's
+period), in the company's time zone; a session's rows (consumed, given back,
+settled) at the session's start. A session rated late, a recharge entered
+late, a database whose blocks were made by an upgrade: each counts on its own
+day.
 """
 
 from odoo import fields, models
@@ -42,7 +50,9 @@ class HelpdeskContractBalanceMove(models.Model):
             "expired_minutes",
             "date_expired",
             "carried_out_minutes",
+            "date_start",
         ],
+        "helpdesk.session": ["date_start"],
         "helpdesk.contract.profile": ["partner_id", "pay_before_use"],
         "account.move": ["payment_state"],
         "helpdesk.contract.block.allocation": [
@@ -80,7 +90,15 @@ class HelpdeskContractBalanceMove(models.Model):
     @property
     def _table_query(self):
         # sequence: at the same instant, hours bought come before their use.
+        # company_tz: the company's time zone (its partner's, as
+        # res.company._helpdesk_tz), UTC when PostgreSQL does not know it.
         return """
+            WITH company_tz AS (
+                SELECT c.id, COALESCE(tz.name, 'UTC') AS tz
+                  FROM res_company c
+                  JOIN res_partner rp ON rp.id = c.partner_id
+             LEFT JOIN pg_timezone_names tz ON tz.name = rp.tz
+            )
             SELECT m.*,
                    SUM(m.hours) OVER (
                        PARTITION BY m.profile_id
@@ -89,12 +107,16 @@ class HelpdeskContractBalanceMove(models.Model):
                    ) AS balance
               FROM (
                 SELECT b.id * 4 AS id, b.profile_id, b.partner_id, b.company_id,
-                       b.create_date AS date, 0 AS sequence, b.kind AS move_type,
+                       -- The block's day begins at local midnight: as UTC.
+                       timezone(ctz.tz, b.date_start::timestamp)
+                           AT TIME ZONE 'UTC' AS date,
+                       0 AS sequence, b.kind AS move_type,
                        b.id AS block_id, NULL::integer AS session_id,
                        NULL::integer AS ticket_id, b.invoice_id,
                        b.hours AS hours
                   FROM helpdesk_contract_block b
                   JOIN helpdesk_contract_profile p ON p.id = b.profile_id
+             LEFT JOIN company_tz ctz ON ctz.id = b.company_id
              LEFT JOIN account_move am ON am.id = b.invoice_id
                  -- Paid before use: an unpaid block's hours are not there
                  -- yet (as in the remaining hours).
@@ -105,7 +127,10 @@ class HelpdeskContractBalanceMove(models.Model):
                            NOT IN ('paid', 'in_payment'))
                 UNION ALL
                 SELECT a.id * 4 + 1, a.profile_id, p.partner_id, a.company_id,
-                       a.date, 1, a.move_type, a.block_id, a.session_id,
+                       -- A session's rows on its day; a deleted session's
+                       -- when they were recorded.
+                       COALESCE(s.date_start, a.date), 1, a.move_type,
+                       a.block_id, a.session_id,
                        s.ticket_id, NULL, -a.minutes / 60.0
                   FROM helpdesk_contract_block_allocation a
                   JOIN helpdesk_contract_profile p ON p.id = a.profile_id

@@ -172,6 +172,11 @@ class HelpdeskContractProfile(models.Model):
                 )
 
     @api.constrains("date_start", "date_end")
+    def _check_date_window(self):
+        # Dates outside the accepted window would overflow period arithmetic.
+        self.env.company._helpdesk_check_record_dates(self, ["date_start", "date_end"])
+
+    @api.constrains("date_start", "date_end")
     def _check_dates(self):
         for profile in self:
             if (

@@ -119,6 +119,16 @@ class HelpdeskContractProfile(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("renewal_date", "indexation_date")
+    def _check_renewal_date_window(self):
+        # The renewal job counts periods from them: no date off the calendar.
+        self.env.company._helpdesk_check_record_dates(
+            self, ["renewal_date", "indexation_date"]
+        )
+
+    # ------------------------------------------------------------------
     # Compute
     # ------------------------------------------------------------------
     @api.depends(

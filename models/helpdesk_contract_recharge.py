@@ -84,6 +84,11 @@ class HelpdeskContractRecharge(models.Model):
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
+    @api.constrains("date")
+    def _check_date_window(self):
+        # Dates outside the accepted window would overflow period arithmetic.
+        self.env.company._helpdesk_check_record_dates(self, ["date"])
+
     @api.constrains("hours", "amount", "profile_id", "correction_of_id")
     def _check_recharge(self):
         for recharge in self:

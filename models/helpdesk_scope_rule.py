@@ -530,6 +530,12 @@ class HelpdeskScopeRule(models.Model):
                 "%(figure)s cannot be negative.",
                 figure=self._fields[figure].get_description(self.env)["string"],
             )
+        if code == "too_many_days":
+            return self.env._(
+                "%(figure)s cannot exceed %(max)s days.",
+                figure=self._fields[figure].get_description(self.env)["string"],
+                max=engine.MAX_RULE_DAYS,
+            )
         if code == "condition_on_billable":
             return self.env._(
                 "a monthly allowance or a repeat window only refines an included "

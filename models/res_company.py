@@ -144,11 +144,14 @@ class ResCompany(models.Model):
         """Domain on the datetime field ``fname``: from the first moment of the
         company's day ``date_from`` to the last of its day ``date_to`` (either
         may be empty: open)."""
-        start, end = period.bounds(
-            fields.Date.to_date(date_from),
-            fields.Date.to_date(date_to),
-            self._helpdesk_tz(),
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        # Every period of the module comes here: a clear message rather than
+        # an overflow of the arithmetic below.
+        self._helpdesk_check_dates(
+            [(self.env._("From"), date_from), (self.env._("To"), date_to)]
         )
+        start, end = period.bounds(date_from, date_to, self._helpdesk_tz())
         domain = Domain.TRUE
         if start:
             domain &= Domain(fname, ">=", start)

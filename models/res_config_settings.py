@@ -18,6 +18,9 @@ class ResConfigSettings(models.TransientModel):
     helpdesk_session_max_minutes = fields.Integer(
         related="company_id.helpdesk_session_max_minutes", readonly=False
     )
+    helpdesk_session_backdate_days = fields.Integer(
+        related="company_id.helpdesk_session_backdate_days", readonly=False
+    )
     helpdesk_scope_default_outcome = fields.Selection(
         related="company_id.helpdesk_scope_default_outcome", readonly=False
     )

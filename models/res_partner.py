@@ -123,6 +123,12 @@ class ResPartner(models.Model):
             partner.helpdesk_session_count = count
             partner.helpdesk_session_hours = minutes / 60.0
 
+    @api.constrains("helpdesk_contract_start")
+    def _check_date_window(self):
+        # Grace periods count days from it: a date outside the accepted
+        # window would overflow their arithmetic.
+        self.env.company._helpdesk_check_record_dates(self, ["helpdesk_contract_start"])
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

@@ -10,11 +10,11 @@ and a portal page all read them here and only display them.
 """
 
 from collections import defaultdict
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..core import period as periods
 from .helpdesk_contract_balance_move import MOVE_TYPES
 from .helpdesk_contract_block import BLOCK_KINDS
 
@@ -156,9 +156,10 @@ class ResPartner(models.Model):
         )
         opening = {}
         if date_from:
-            before = ledger & company._helpdesk_period_domain(
-                None, date_from - timedelta(days=1), fname="date"
-            )
+            # Before the first moment of the period (whose days are checked
+            # above): the day before the first day of the window is no date.
+            first = periods.bounds(date_from, None, company._helpdesk_tz())[0]
+            before = ledger & Domain("date", "<", first)
             opening = dict(Move._read_group(before, ["profile_id"], ["hours:sum"]))
         moved = defaultdict(float)
         for profile, move_type, hours in Move._read_group(

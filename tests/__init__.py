@@ -40,3 +40,6 @@ from . import test_billing_batch_concurrency
 from . import test_ledger_field_table
 from . import test_ledger_over_http
 from . import test_ledger_documents
+from . import test_date_window
+from . import test_portal_dates
+from . import test_history_dates_upgrade

@@ -7,26 +7,6 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 
 
-def backdate_blocks(env, blocks, moment=None):
-    """Date the ``blocks`` in the balance history at ``moment`` (default: 08:00
-    UTC on their first day). The history dates a block by its creation, which
-    a test cannot choose: this makes a block look created when it was sold."""
-    env.flush_all()
-    if moment:
-        env.cr.execute(
-            "UPDATE helpdesk_contract_block SET create_date = %s WHERE id IN %s",
-            [moment, tuple(blocks.ids)],
-        )
-    else:
-        env.cr.execute(
-            """UPDATE helpdesk_contract_block
-                  SET create_date = date_start + interval '8 hours'
-                WHERE id IN %s""",
-            [tuple(blocks.ids)],
-        )
-    env.invalidate_all()
-
-
 class SupportBillingCase(TransactionCase):
     """Customers, tags and users shared by the module's tests."""
 
@@ -35,6 +15,9 @@ class SupportBillingCase(TransactionCase):
         super().setUpClass()
         cls.company = cls.env.company
         cls.Profile = cls.env["helpdesk.contract.profile"]
+        # The tests date sessions long past (SessionCase.DAY): the back-dating
+        # limit of consultants, tested in test_date_window.py, is lifted.
+        cls.company.helpdesk_session_backdate_days = 0
         cls.manager = new_test_user(
             cls.env,
             "hsb_manager",
@@ -222,6 +205,8 @@ class SupportAccountingCase(AccountTestInvoicingCommon):
         company = cls.env.company
         cls.company = company
         company.helpdesk_scope_default_outcome = "billable"
+        # Sessions long past (DAY): the consultants' back-dating limit lifted.
+        company.helpdesk_session_backdate_days = 0
         cls.billing_manager = new_test_user(
             cls.env,
             "hsb_acc_manager",

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from odoo.fields import Command, Domain
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 
-from .common import SupportAccountingCase, backdate_blocks
+from .common import SupportAccountingCase
 
 # 00:30 in Auckland on March 1st, 2025 (UTC+13 in its summer): still
 # February 28 in UTC (11:30) and in Los Angeles (03:30).
@@ -203,12 +203,13 @@ class TestPeriodConvention(SupportAccountingCase):
 
     def test_statement_balances(self):
         self.hourly.partner_ids = [Command.unlink(self.customer.id)]
-        pack = self._subscription(prepaid_hours=10.0)
-        backdate_blocks(self.env, pack.block_ids, datetime(2025, 1, 1))
-        # The balance history dates a consumption when it is rated: 01:45 on
-        # March 1st in Auckland, still February in UTC and Los Angeles.
-        with freeze_time(FIRST_OF_MARCH + timedelta(minutes=75)):
-            self._rate(self.session)
+        # The pack from January 1st: the history dates it at the first
+        # moment of that day in Auckland (still December 31st in UTC).
+        pack = self._subscription(prepaid_hours=10.0, date_start=date(2025, 1, 1))
+        # The balance history dates a consumption on its session's day, when
+        # ever it is rated (today): March 1st in Auckland, still February in
+        # UTC and Los Angeles.
+        self._rate(self.session)
         self.assertEqual(self.session.profile_id, pack)
         customer = self.customer.with_user(self.manager)
         [march] = customer._get_support_statements(*MARCH, self.company)

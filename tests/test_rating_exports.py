@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 import openpyxl
 
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 
-from .common import RatingCase, backdate_blocks
+from .common import RatingCase
 
 STATEMENT = "helpdesk_session_billing.action_report_support_statement"
 
@@ -22,7 +22,9 @@ class TestRatingExports(RatingCase):
     @classmethod
     def _pack_profile(cls):
         """Ten prepaid hours, recharged with 2 in February and 5 in March."""
-        pack = cls._subscription(partner=cls.pack_customer, prepaid_hours=10)
+        pack = cls._subscription(
+            partner=cls.pack_customer, prepaid_hours=10, date_start="2025-01-01"
+        )
         Recharge = cls.env["helpdesk.contract.recharge"]
         Recharge.create({"profile_id": pack.id, "hours": 2, "date": "2025-02-01"})
         Recharge.create({"profile_id": pack.id, "hours": 5, "date": "2025-03-05"})
@@ -44,20 +46,12 @@ class TestRatingExports(RatingCase):
         )
         cls.pack_1 = cls._session(cls._at(10), 50, ticket=cls.pack_ticket)
         cls.pack_2 = cls._session(cls._at(14), 20, ticket=cls.pack_ticket)
-        # The balance history dates a consumption when it is rated and a
-        # block when it is created: rated in February and in March, the pack
-        # sold on January 1st and each recharge on its date.
-        with freeze_time("2025-02-20 18:00:00"):
-            cls.pack_before.with_user(cls.billing_manager).action_rate()
-        with freeze_time("2025-03-10 18:00:00"):
-            (cls.ppu_1 | cls.ppu_2 | cls.pack_1 | cls.pack_2).with_user(
-                cls.billing_manager
-            ).action_rate()
-        blocks = cls.pack.block_ids
-        backdate_blocks(
-            cls.env, blocks.filtered(lambda b: b.kind == "pack"), "2025-01-01"
-        )
-        backdate_blocks(cls.env, blocks.filtered(lambda b: b.kind == "recharge"))
+        # All rated today: the balance history dates each consumption on its
+        # session's day, the pack on January 1st and each recharge on its
+        # date, whenever they were recorded.
+        (cls.pack_before | cls.ppu_1 | cls.ppu_2 | cls.pack_1 | cls.pack_2).with_user(
+            cls.billing_manager
+        ).action_rate()
         # Left to rate: 10 min -> 15 billed, 25.00 in the preview.
         cls.draft = cls._session(cls._at(16), 10, ticket=cls.ticket_2)
 

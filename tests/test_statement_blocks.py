@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from odoo.fields import Domain
 from odoo.tests import tagged
 
-from .common import SupportAccountingCase, backdate_blocks
+from .common import SupportAccountingCase
 
 STATEMENT = "helpdesk_session_billing.action_report_support_statement"
 JANUARY = (date(2025, 1, 1), date(2025, 1, 31))
@@ -84,9 +84,6 @@ class TestStatementBlocks(SupportAccountingCase):
             self._rate(corrected)
         with freeze_time("2025-02-20 10:00:00"):
             self._unrate(corrected)
-        # Each block as created on its first day (jobs and recharges in real
-        # life).
-        backdate_blocks(self.env, self.profile.block_ids)
         return split
 
     def test_balances_are_the_history(self):

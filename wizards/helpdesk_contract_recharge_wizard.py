@@ -36,6 +36,11 @@ class HelpdeskContractRechargeWizard(models.TransientModel):
     date = fields.Date(required=True, default=fields.Date.context_today)
     note = fields.Char()
 
+    @api.constrains("date")
+    def _check_date_window(self):
+        # Dates outside the accepted window would overflow period arithmetic.
+        self.env.company._helpdesk_check_record_dates(self, ["date"])
+
     @api.depends("hours", "profile_id", "correction_of_id")
     def _compute_amount(self):
         for wizard in self:

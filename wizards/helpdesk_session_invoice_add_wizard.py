@@ -39,6 +39,11 @@ class HelpdeskSessionInvoiceAddWizard(models.TransientModel):
         "remove those to leave for later.",
     )
 
+    @api.constrains("date_from", "date_to")
+    def _check_date_window(self):
+        # Also refused by the period domain as the user types the dates.
+        self.env.company._helpdesk_check_record_dates(self, ["date_from", "date_to"])
+
     @api.depends("move_id", "date_from", "date_to")
     def _compute_session_ids(self):
         Session = self.env["helpdesk.session"]

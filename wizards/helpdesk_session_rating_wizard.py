@@ -86,6 +86,15 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     )
 
     # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("date_from", "date_to")
+    def _check_date_window(self):
+        # Also refused by the period domain when the sessions are computed
+        # (as the user types): this says it for a period nothing reads yet.
+        self.env.company._helpdesk_check_record_dates(self, ["date_from", "date_to"])
+
+    # ------------------------------------------------------------------
     # Compute
     # ------------------------------------------------------------------
     def _compute_display_name(self):
