@@ -42,6 +42,15 @@ class AccountMoveLine(models.Model):
         "was cancelled. Reset to draft, the invoice bills them again.",
     )
 
+    def _get_support_billed_amount(self):
+        """What the line asks for its sessions, as they were priced: quantity
+        times unit price, less its discount (a tax included in the price
+        included too, as the sessions' cost is the price)."""
+        self.ensure_one()
+        return self.currency_id.round(
+            self.quantity * self.price_unit * (1 - (self.discount or 0.0) / 100.0)
+        )
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -186,12 +195,12 @@ class AccountMove(models.Model):
                 problem = self.env._("the sessions are not invoiced on this line")
             elif move.currency_id == move.company_id.currency_id and (
                 move.currency_id.compare_amounts(
-                    line.price_subtotal, sum(sessions.mapped("cost"))
+                    line._get_support_billed_amount(), sum(sessions.mapped("cost"))
                 )
             ):
                 problem = self.env._(
                     "the line bills %(billed)s where the sessions cost %(cost)s",
-                    billed=line.price_subtotal,
+                    billed=line._get_support_billed_amount(),
                     cost=move.currency_id.round(sum(sessions.mapped("cost"))),
                 )
             if problem:

@@ -382,6 +382,7 @@ FIELD_RULES = {
             "helpdesk_batch_threshold",
             "helpdesk_support_calendar_id",
             "helpdesk_topup_post",
+            "helpdesk_session_backdate_days",
         ],
         COMPANY_SETTING,
     ),
