@@ -54,3 +54,4 @@ from . import account_move_support_invariants
 from . import account_analytic_distribution_model
 from . import helpdesk_billing_batch
 from . import helpdesk_billing_batch_chunk
+from . import ir_actions_report

@@ -255,13 +255,18 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
     # ------------------------------------------------------------------
     # Business: support statement
     # ------------------------------------------------------------------
+    def _get_statement_customers(self):
+        """The customers a statement is printed for: the customer filter,
+        else the customers of the lines."""
+        self.ensure_one()
+        return self.partner_id.commercial_partner_id or self.session_ids.partner_id
+
     def _get_statement_values(self):
         """The support statement of each customer shown (the customer filter,
         else the customers of the lines) over the period: the figures are the
         customers' (res.partner._get_support_statements), the report template
         only displays them."""
         self.ensure_one()
-        customers = self.partner_id.commercial_partner_id or self.session_ids.partner_id
-        return customers._get_support_statements(
+        return self._get_statement_customers()._get_support_statements(
             self.date_from, self.date_to, self.company_id or self.env.company
         )
