@@ -47,6 +47,7 @@
         "web.assets_backend": [
             "helpdesk_session_billing/static/src/session_timer/*",
             "helpdesk_session_billing/static/src/minutes_field/*",
+            "helpdesk_session_billing/static/src/billing_batch/*",
         ],
         "web.assets_tests": [
             "helpdesk_session_billing/static/tests/tours/*",

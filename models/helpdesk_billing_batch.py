@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from .helpdesk_session_invoicing import INVOICE_LINE_GROUPINGS
+
 BATCH_OPERATIONS = [("rate", "Rate"), ("invoice", "Create invoices")]
 
 
@@ -36,8 +38,10 @@ class HelpdeskBillingBatch(models.Model):
         readonly=True,
         default=lambda self: self.env.user,
     )
-    grouping = fields.Char(
-        readonly=True, help="Invoice lines grouping of a Create invoices batch."
+    grouping = fields.Selection(
+        selection=INVOICE_LINE_GROUPINGS,
+        readonly=True,
+        help="Invoice lines grouping of a Create invoices batch.",
     )
     post = fields.Boolean(
         string="Post the invoices", readonly=True, help="Create invoices batch."
@@ -136,6 +140,7 @@ class HelpdeskBillingBatch(models.Model):
             }
             if any(batch[name] != value for name, value in vals.items()):
                 batch.write(vals)
+                batch._notify_changed()
 
     # ------------------------------------------------------------------
     # CRUD
@@ -234,6 +239,14 @@ class HelpdeskBillingBatch(models.Model):
         self.sudo()._finish_if_complete()
         return self.state
 
+    def _notify_changed(self):
+        """Tell the user who started the batch that it moved on: its open
+        form reloads (static/src/billing_batch/billing_batch_form.js)."""
+        for batch in self:
+            batch.user_id.partner_id._bus_send(
+                "helpdesk_billing_batch_changed", {"batch_ids": batch.ids}
+            )
+
     def _finish_if_complete(self):
         """Batches whose chunks are all done or failed: write what they did,
         post it in the chatter and notify the user who started them."""
@@ -241,6 +254,7 @@ class HelpdeskBillingBatch(models.Model):
             lambda b: b.state in ("done", "partial", "failed") and not b.summary
         ):
             batch.summary = batch._describe()
+            batch._notify_changed()
             batch.message_post(
                 body=batch.summary,
                 partner_ids=batch.user_id.partner_id.ids,

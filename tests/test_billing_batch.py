@@ -1,6 +1,8 @@
 """Rate all and Create invoices over more sessions than Settings' threshold:
 a background batch, one chunk per customer, run by the scheduled action."""
 
+import json
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -21,6 +23,42 @@ class TestBillingBatch(BillingBatchCase):
         with self.enter_registry_test_mode():
             self.cron.method_direct_trigger()
         self.env.invalidate_all()
+
+    def test_batch_form_is_told_when_its_batch_moves_on(self):
+        """The user who started a batch is notified on the bus when its
+        counts move and when it ends: its open form reloads on it."""
+        sessions = self._two_customers(2, 3)
+        batch = self._batch(self._rate_all(sessions))
+        Bus = self.env["bus.bus"].sudo()
+        self.env.cr.precommit.run()
+        before = Bus.search([]).ids
+        self._run_job()
+        self.env.cr.precommit.run()
+        self.assertEqual(batch.state, "done")
+        notified = [
+            (json.loads(bus.channel), json.loads(bus.message))
+            for bus in Bus.search([("id", "not in", before)])
+        ]
+        changed = [
+            channel
+            for channel, message in notified
+            if message["type"] == "helpdesk_billing_batch_changed"
+            and message["payload"] == {"batch_ids": batch.ids}
+        ]
+        self.assertTrue(changed)
+        self.assertEqual(
+            {tuple(channel[1:]) for channel in changed},
+            {("res.partner", self.billing_manager.partner_id.id)},
+        )
+
+    def test_invoice_batch_shows_its_grouping_by_label(self):
+        sessions = self._two_customers(2, 3)
+        self._rate_all(sessions)
+        self._run_job()
+        batch = self._batch(self._invoice_all(sessions))
+        self.assertEqual(batch.grouping, "session")
+        labels = dict(batch._fields["grouping"]._description_selection(self.env))
+        self.assertEqual(labels[batch.grouping], "One line per session")
 
     def test_batch_is_cut_by_customer_and_runs_in_the_background(self):
         sessions = self._two_customers(2, 3)

@@ -34,6 +34,41 @@ class TestMonthEndConfirmations(test_invoicing.InvoicingCase):
         self.assertIn(invoices.currency_id.format(270.0), message)
         self.assertIn(invoices.currency_id.format(90.0), message)
 
+    def test_create_invoices_dialog_counts_what_it_invoices(self):
+        """The dialog counts the sessions it will invoice, not those it was
+        given (the list's selection, the rating screen's lines)."""
+        rated = self._rated(self.ticket_a, 9, 50) | self._rated(self.ticket_b, 14, 30)
+        draft = self.env["helpdesk.session"].create(
+            {
+                "ticket_id": self.ticket_a.id,
+                "date_start": self.DAY.replace(hour=16),
+                "date_end": self.DAY.replace(hour=17),
+            }
+        )
+        Wizard = self.env["helpdesk.session.invoice.wizard"].with_user(
+            self.billing_manager
+        )
+        wizard = Wizard.create({"session_ids": [(6, 0, (rated | draft).ids)]})
+        self.assertEqual((wizard.session_count, wizard.invoiceable_count), (3, 2))
+        nothing = Wizard.create({"session_ids": [(6, 0, draft.ids)]})
+        self.assertEqual((nothing.session_count, nothing.invoiceable_count), (1, 0))
+        # From the rating screen: what it shows that can be invoiced.
+        rating = (
+            self.env["helpdesk.session.rating.wizard"]
+            .with_user(self.billing_manager)
+            .create(
+                {
+                    "state_filter": "all",
+                    "date_from": self.DAY.date(),
+                    "date_to": self.DAY.date(),
+                }
+            )
+        )
+        self.assertEqual(rating.session_ids, rated | draft)
+        action = rating.action_create_invoices()
+        dialog = Wizard.with_context(**action["context"]).create({})
+        self.assertEqual((dialog.session_count, dialog.invoiceable_count), (2, 2))
+
     def test_rating_screen_hides_buttons_with_nothing_to_do(self):
         draft = self.env["helpdesk.session"].create(
             {

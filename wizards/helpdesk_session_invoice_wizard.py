@@ -17,6 +17,9 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
         string="Sessions",
     )
     session_count = fields.Integer(compute="_compute_session_count")
+    invoiceable_count = fields.Integer(
+        string="Sessions to invoice", compute="_compute_session_count"
+    )
     grouping = fields.Selection(
         selection=INVOICE_LINE_GROUPINGS, default="ticket", required=True
     )
@@ -24,8 +27,15 @@ class HelpdeskSessionInvoiceWizard(models.TransientModel):
 
     @api.depends("session_ids")
     def _compute_session_count(self):
+        """What the dialog says it acts on: the sessions it was given, and
+        among them those it invoices (rated, not invoiced, costing something
+        unless Settings show the others)."""
         for wizard in self:
-            wizard.session_count = len(wizard.session_ids)
+            sessions = wizard.session_ids
+            wizard.session_count = len(sessions)
+            wizard.invoiceable_count = len(
+                sessions.filtered_domain(sessions._get_invoiceable_domain())
+            )
 
     def action_create_invoices(self):
         self.ensure_one()
