@@ -18,6 +18,7 @@
         "data/ir_cron_response_target_data.xml",
         "data/mail_template_data.xml",
         "data/helpdesk_contract_block_data.xml",
+        "reports/report_ticket_quote.xml",
         "data/helpdesk_ticket_quote_data.xml",
         "views/helpdesk_contract_profile_views.xml",
         "views/helpdesk_contract_recharge_views.xml",

@@ -97,7 +97,9 @@ class SupportBillingPortal(CustomerPortalHelpdesk):
         customer = self._support_customer()
         # Superuser reads, limited to the user's own commercial partner.
         support = customer.sudo()._get_support_portal_values()
-        today = fields.Date.context_today(request.env.user)
+        # The statement picker opens on the month being billed, as the back
+        # office's rating screen does (the month before in its first days).
+        billing_month = request.env.company.sudo()._helpdesk_billing_month()[0]
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -105,7 +107,7 @@ class SupportBillingPortal(CustomerPortalHelpdesk):
                 "support": support,
                 "format_hours": self._format_hours,
                 "requested": kw.get("requested"),
-                "default_month": today.strftime("%Y-%m"),
+                "default_month": billing_month.strftime("%Y-%m"),
                 "quotes": request.env["helpdesk.ticket.quote"]
                 .sudo()
                 .search(

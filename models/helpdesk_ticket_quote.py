@@ -111,6 +111,22 @@ class HelpdeskTicketQuote(models.Model):
         help="Hours billed by the ticket's rated sessions.",
     )
     is_over_estimate = fields.Boolean(compute="_compute_billed_hours")
+    # What the customer pays: the support product's taxes (mapped by the
+    # customer's fiscal position, as on the invoice) on the fixed price.
+    tax_ids = fields.Many2many(
+        comodel_name="account.tax", string="Taxes", compute="_compute_amounts"
+    )
+    amount_untaxed = fields.Monetary(
+        string="Untaxed amount",
+        currency_field="currency_id",
+        compute="_compute_amounts",
+    )
+    amount_tax = fields.Monetary(
+        string="Taxes amount", currency_field="currency_id", compute="_compute_amounts"
+    )
+    amount_total = fields.Monetary(
+        string="Total", currency_field="currency_id", compute="_compute_amounts"
+    )
 
     # ------------------------------------------------------------------
     # Compute
@@ -145,6 +161,36 @@ class HelpdeskTicketQuote(models.Model):
             quote.is_over_estimate = bool(quote.estimated_hours) and (
                 quote.billed_hours > quote.estimated_hours
             )
+
+    @api.depends("amount", "pricing", "partner_id", "company_id")
+    def _compute_amounts(self):
+        Profile = self.env["helpdesk.contract.profile"]
+        for quote in self:
+            company = quote.company_id or self.env.company
+            product = Profile._default_product_id(company)
+            taxes = product.with_company(company).taxes_id._filter_taxes_by_company(
+                company
+            )
+            if quote.partner_id:
+                fiscal_position = (
+                    self.env["account.fiscal.position"]
+                    .with_company(company)
+                    ._get_fiscal_position(quote.partner_id)
+                )
+                taxes = fiscal_position.map_tax(taxes)
+            quote.tax_ids = taxes
+            base = quote.amount if quote.pricing == "fixed" else 0.0
+            if taxes and base:
+                computed = taxes.compute_all(
+                    base, quote.currency_id, 1.0, product, quote.partner_id
+                )
+                quote.amount_untaxed = computed["total_excluded"]
+                quote.amount_tax = computed["total_included"] - computed["total_excluded"]
+                quote.amount_total = computed["total_included"]
+            else:
+                quote.amount_untaxed = base
+                quote.amount_tax = 0.0
+                quote.amount_total = base
 
     def _compute_display_name(self):
         for quote in self:
@@ -215,34 +261,64 @@ class HelpdeskTicketQuote(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def action_quote_send(self):
+        """Open Odoo's mail composer on the quote, as sale's "Send by email"
+        does: the quote's template (its PDF attached, the contact greeted by
+        name), which the user may edit; sending it marks the quote sent."""
+        self.ensure_one()
+        if self.state not in ("draft", "sent"):
+            raise UserError(
+                self.env._(
+                    "Quote %(name)s is %(state)s: it can no longer be sent.",
+                    name=self.name,
+                    state=self._state_label(self.state),
+                )
+            )
+        recipient = self._get_quote_recipient()
+        self._portal_ensure_token()
+        template = self.env.ref("helpdesk_session_billing.mail_template_ticket_quote")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send quote %(name)s", name=self.name),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_partner_ids": recipient.ids,
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "mark_quote_as_sent": True,
+                "force_email": True,
+                "lang": recipient.lang,
+            },
+        }
+
     def action_send(self):
-        """Email the quote with its portal link to the ticket's contact."""
+        """Email the quote (its template, PDF attached) to the ticket's
+        contact at once, without the composer (for code)."""
         template = self.env.ref("helpdesk_session_billing.mail_template_ticket_quote")
         for quote in self:
-            quote._change_state("sent")
+            recipient = quote._get_quote_recipient()
             quote._portal_ensure_token()
-            recipient = quote.ticket_id.partner_id or quote.partner_id
-            if not recipient:
-                raise UserError(
-                    self.env._(
-                        "Ticket %(ticket)s has no customer to send the quote to.",
-                        ticket=quote.ticket_id.display_name,
-                    )
-                )
-            quote.message_subscribe(partner_ids=recipient.ids)
+            quote._mark_quote_sent()
             quote.with_context(lang=recipient.lang).message_post_with_source(
                 template,
                 subtype_xmlid="mail.mt_comment",
                 message_type="comment",
             )
-            quote.ticket_id.message_post(
-                body=self.env._(
-                    "Quote %(name)s sent to %(customer)s.",
-                    name=quote.name,
-                    customer=recipient.display_name,
-                )
-            )
         return True
+
+    def message_post(self, **kwargs):
+        # Sent from the composer opened by action_quote_send (as sale marks
+        # its quotations sent).
+        if self.env.context.get("mark_quote_as_sent"):
+            for quote in self.filtered(lambda q: q.state == "draft"):
+                quote._mark_quote_sent()
+        return super().message_post(**kwargs)
 
     def action_cancel(self):
         for quote in self:
@@ -266,6 +342,46 @@ class HelpdeskTicketQuote(models.Model):
             "res_id": self.ticket_id.id,
             "view_mode": "form",
         }
+
+    # ------------------------------------------------------------------
+    # Business: sending
+    # ------------------------------------------------------------------
+    def _get_quote_recipient(self):
+        """Who the quote is sent to: the ticket's contact (else the
+        customer)."""
+        self.ensure_one()
+        recipient = self.ticket_id.partner_id or self.partner_id
+        if not recipient:
+            raise UserError(
+                self.env._(
+                    "Ticket %(ticket)s has no customer to send the quote to.",
+                    ticket=self.ticket_id.display_name,
+                )
+            )
+        return recipient
+
+    def _get_greeting_name(self):
+        """The name the quote's email greets: the person who raised the
+        ticket (its contact, or the name given on a ticket filed for the
+        company), the company only when no one is named."""
+        self.ensure_one()
+        contact = self.ticket_id.partner_id or self.partner_id
+        if contact and not contact.is_company:
+            return contact.name
+        return self.ticket_id.partner_name or contact.name or ""
+
+    def _mark_quote_sent(self):
+        self.ensure_one()
+        recipient = self._get_quote_recipient()
+        self._change_state("sent")
+        self.message_subscribe(partner_ids=recipient.ids)
+        self.ticket_id.message_post(
+            body=self.env._(
+                "Quote %(name)s sent to %(customer)s.",
+                name=self.name,
+                customer=recipient.display_name,
+            )
+        )
 
     # ------------------------------------------------------------------
     # Business: the customer's answer (portal)

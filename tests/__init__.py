@@ -63,3 +63,4 @@ from . import test_surcharges
 from . import test_ticket_quote
 from . import test_translations
 from . import test_statement_pdf
+from . import test_ticket_quote_send

@@ -191,6 +191,20 @@ class TestSupportPortal(HttpCase):
     # ------------------------------------------------------------------
     # My support
     # ------------------------------------------------------------------
+    def test_statement_picker_opens_on_the_month_being_billed(self):
+        """The portal opens on the month the back office bills: the month
+        before during the company's closing days, this month after them."""
+        self.authenticate(self.alpha_user.login, self.alpha_user.login)
+        for close_days in (0, 31):
+            self.company.helpdesk_billing_close_days = close_days
+            billed = self.company._helpdesk_billing_month()[0].strftime("%Y-%m")
+            page = self._get("/my/support").text
+            self.assertIn(f'name="month" class="form-control" value="{billed}"', page)
+        self.assertEqual(
+            self.company._helpdesk_billing_month()[0],
+            (fields.Date.today().replace(day=1) - timedelta(days=1)).replace(day=1),
+        )
+
     def test_my_support_shows_own_figures(self):
         self.assertEqual(self.alpha_rated.prepaid_minutes, 60)
         # Back office: 10 + 5 - 1 = 14 h left.
