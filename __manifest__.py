@@ -59,5 +59,6 @@
         "demo/helpdesk_contract_profile_demo.xml",
         "demo/helpdesk_session_demo.xml",
         "demo/helpdesk_scope_rule_demo.xml",
+        "demo/helpdesk_contract_history_demo.xml",
     ],
 }
