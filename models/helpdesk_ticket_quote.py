@@ -185,7 +185,9 @@ class HelpdeskTicketQuote(models.Model):
                     base, quote.currency_id, 1.0, product, quote.partner_id
                 )
                 quote.amount_untaxed = computed["total_excluded"]
-                quote.amount_tax = computed["total_included"] - computed["total_excluded"]
+                quote.amount_tax = (
+                    computed["total_included"] - computed["total_excluded"]
+                )
                 quote.amount_total = computed["total_included"]
             else:
                 quote.amount_untaxed = base

@@ -38,7 +38,9 @@ class IrActionsReport(models.Model):
                 for part in parts
             ]
             stream = (
-                self._merge_pdfs(part_streams) if len(part_streams) > 1 else part_streams[0]
+                self._merge_pdfs(part_streams)
+                if len(part_streams) > 1
+                else part_streams[0]
             )
             streams[res_id] = {"stream": stream, "attachment": None}
         return streams

@@ -54,7 +54,9 @@ class TestTicketQuoteSend(RatingCase):
         html = (
             self.env["ir.actions.report"]
             .with_user(self.agent)
-            ._render_qweb_html("helpdesk_session_billing.action_report_ticket_quote", quote.ids)[0]
+            ._render_qweb_html(
+                "helpdesk_session_billing.action_report_ticket_quote", quote.ids
+            )[0]
             .decode()
         )
         self.assertIn("HSB VAT 20%", html)
