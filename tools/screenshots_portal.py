@@ -73,7 +73,26 @@ def prepare():
     )
     if drafts:
         rpc("helpdesk.session", "action_rate", drafts)
-    return rpc("helpdesk.ticket", "search", [("partner_id", "child_of", company)])[0]
+    tickets = rpc("helpdesk.ticket", "search", [("partner_id", "child_of", company)])
+    # A quote waiting for the customer's answer, with its price and taxes.
+    if not rpc(
+        "helpdesk.ticket.quote",
+        "search",
+        [("partner_id", "=", company), ("state", "=", "sent")],
+    ):
+        quote = rpc(
+            "helpdesk.ticket.quote",
+            "create",
+            {
+                "ticket_id": tickets[0],
+                "description": "<p>Import the spring catalogue and its prices.</p>",
+                "estimated_hours": 4,
+                "pricing": "fixed",
+                "amount": 320.0,
+            },
+        )
+        rpc("helpdesk.ticket.quote", "action_send", [quote])
+    return tickets[0]
 
 
 def main():
@@ -94,7 +113,7 @@ def main():
         quotes = rpc(
             "helpdesk.ticket.quote",
             "search_read",
-            [("state", "=", "sent")],
+            [("state", "=", "sent"), ("partner_id.name", "=", "Nordic Logistics")],
             ["access_url"],
         )
         if quotes:
