@@ -52,6 +52,10 @@ registry.category("web_tour.tours").add("helpdesk_month_end_tour", {
             run: "click",
         },
         {
+            content: "The dialog counts the sessions it will invoice",
+            trigger: ".modal .o_field_widget[name=invoiceable_count]:contains(2)",
+        },
+        {
             content: "Confirm in the dialog",
             trigger: ".modal .modal-footer button[name=action_create_invoices]",
             run: "click",
