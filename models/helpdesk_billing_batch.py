@@ -69,8 +69,9 @@ class HelpdeskBillingBatch(models.Model):
     # computed from the chunks' states: a stored computed field would make
     # every customer's job write this row, and parallel jobs would conflict
     # on it (a serialization failure each, the customer's work redone).
-    session_count = fields.Integer(readonly=True)
-    chunk_count = fields.Integer(string="Customers to do", readonly=True)
+    session_count = fields.Integer(string="Sessions", readonly=True)
+    # All the batch's customers, done or not ("to do" read as "left to do").
+    chunk_count = fields.Integer(string="Customers in the batch", readonly=True)
     done_count = fields.Integer(string="Customers done", readonly=True)
     failed_count = fields.Integer(string="Customers failed", readonly=True)
     done_session_count = fields.Integer(string="Sessions done", readonly=True)
