@@ -37,3 +37,4 @@ from . import test_block_topup
 from . import test_block_concurrency
 from . import test_billing_batch
 from . import test_billing_batch_concurrency
+from . import test_invoice_lifecycle_model
