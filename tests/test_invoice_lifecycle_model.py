@@ -17,7 +17,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common_invoice_lifecycle import InvoiceLifecycleCase
+from .common_invoice_lifecycle import REFUSALS, InvoiceLifecycleCase
 
 DEFAULT_SEED = 26
 SEQUENCES = 200
@@ -477,7 +477,15 @@ class TestInvoiceLifecycleModel(InvoiceLifecycleCase):
             elif part == "lower_amount" and lines:
                 lines[0].price_unit = lines[0].price_unit / 2
             if post:
-                credit_note.action_post()
+                # Posting is the clerk's next click: refused, it leaves the
+                # draft credit note the reversal made (a later post step
+                # checks that a refused post writes nothing).
+                try:
+                    with self.env.cr.savepoint():
+                        credit_note.action_post()
+                        self.env.flush_all()
+                except REFUSALS:
+                    self.env.invalidate_all()
             return action
 
         return (
