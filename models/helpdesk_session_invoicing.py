@@ -273,8 +273,12 @@ class HelpdeskSession(models.Model):
                 total=sum(self.mapped("total_duration")),
                 billed=sum(self.mapped("billed_duration")),
             )
+            # Each session's price beside it: a customer checks the line's
+            # total without the annex.
             session_lines = [
-                f"- {session._get_invoice_line_detail()}" for session in self
+                f"- {session._get_invoice_line_detail()}: "
+                f"{session.currency_id.format(session.cost)}"
+                for session in self
             ]
         if not sum(self.mapped("cost")):
             summary += " " + self.env._("(included in your contract)")
@@ -294,9 +298,11 @@ class HelpdeskSession(models.Model):
     def _get_invoice_line_quantity_vals(self, amount, currency):
         """True quantities for the line of ``self`` billing ``amount``: the
         billed hours at the hourly price when they make the amount exactly
-        (45 minutes: 0.75 hours), else the sessions as units at their price (a
-        stepped tariff: one session, never 1.00 hours for 45 minutes), else
-        the line as one unit. The line's total is ``amount`` in every case."""
+        (45 minutes: 0.75 hours), else the sessions as units when each costs
+        that unit price (a stepped tariff: one session, never 1.00 hours for
+        45 minutes), else the line as one unit, its sessions listed with
+        their prices. The unit price is always one a customer finds in the
+        tariff or beside a session; the line's total is ``amount``."""
         precision = self.env["decimal.precision"].precision_get
         qty_digits, price_digits = precision("Product Unit"), precision("Product Price")
         # Cached lookups: no query per line.
@@ -315,7 +321,9 @@ class HelpdeskSession(models.Model):
                 }
         unit = xmlid_to_id("uom.product_uom_unit")
         price = float_round(amount / len(self), price_digits)
-        if float_is_zero(price * len(self) - amount, precision_digits=6):
+        if len(set(self.mapped("cost"))) == 1 and float_is_zero(
+            price * len(self) - amount, precision_digits=6
+        ):
             return {"quantity": len(self), "price_unit": price, "product_uom_id": unit}
         return {"quantity": 1.0, "price_unit": amount, "product_uom_id": unit}
 

@@ -65,3 +65,4 @@ from . import test_translations
 from . import test_statement_pdf
 from . import test_ticket_quote_send
 from . import test_session_list
+from . import test_invoice_lifecycle_model
