@@ -261,7 +261,11 @@ class HelpdeskSession(models.Model):
         """One invoice line for the sessions of ``self`` (one ticket): its
         description names the ticket and, for several sessions, lists each
         one, so that a line per ticket keeps the detail of a line per
-        session."""
+        session, with its kind and reason (``_get_billing_reason``). In the
+        customer's language, whoever invoices."""
+        lang = self[0].partner_id.lang or self.env.lang
+        if lang != self.env.lang:
+            return self.with_context(lang=lang)._prepare_invoice_line_vals()
         first = self[0]
         ticket = first.ticket_id
         if len(self) == 1:
@@ -321,19 +325,22 @@ class HelpdeskSession(models.Model):
 
     def _get_invoice_line_detail(self):
         """Date (in the company's time zone, named: the customer reads no
-        screen), consultant, actual and billed minutes of one session."""
+        screen), consultant, actual and billed minutes of one session, then
+        its kind and reason as every document gives them."""
         self.ensure_one()
         start = self.company_id._helpdesk_local_datetime(self.date_start)
         zone = pytz.utc.localize(self.date_start).astimezone(
             pytz.timezone(self.company_id._helpdesk_tz())
         )
-        return self.env._(
+        detail = self.env._(
             "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
             date=f"{start:%Y-%m-%d %H:%M} {zone:%Z}",
             consultant=self.user_id.name,
             total=self.total_duration,
             billed=self.billed_duration,
         )
+        reason = self._get_billing_reason()
+        return f"{detail} · {reason['kind']}: {reason['reason']}"
 
     def _release_from_invoice(self):
         """Sessions whose invoice line went away or whose invoice was
