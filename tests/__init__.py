@@ -48,6 +48,7 @@ from . import test_block_payment
 from . import test_block_renewal_ledger
 from . import test_block_validity
 from . import test_customer_documents
+from . import test_document_reasons
 from . import test_invoice_form_equality
 from . import test_invoice_quantities
 from . import test_invoice_times
