@@ -16,6 +16,7 @@ from . import test_rating_exports
 from . import test_rating_performance
 from . import test_rating_bulk_write
 from . import test_scope_engine
+from . import test_scope_reason_upgrade
 from . import test_scope_rules
 from . import test_deferred_engine
 from . import test_subscription_accounting
