@@ -70,10 +70,14 @@ class AccountMoveLine(models.Model):
         # As sale and purchase carry their order lines to a credit note: while
         # the module reverses an invoice, each of its lines of sessions is
         # named on the credit note line reversing it.
+        # A line credited before (its sessions gone back to be invoiced) is
+        # named too: a second credit of it is refused at posting.
         result = super()._copy_data_extend_business_fields(values)
-        if (
-            self.env.context.get(REVERSAL_KEY) is REVERSAL
-            and self.sudo().helpdesk_session_ids
+        if self.env.context.get(REVERSAL_KEY) is REVERSAL and (
+            self.sudo().helpdesk_session_ids
+            or self.sudo().search_count(
+                [("helpdesk_reversed_line_id", "=", self.id)], limit=1
+            )
         ):
             values["helpdesk_reversed_line_id"] = self.id
         return result

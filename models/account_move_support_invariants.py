@@ -42,6 +42,20 @@ class AccountMoveLine(models.Model):
         "was cancelled. Reset to draft, the invoice bills them again.",
     )
 
+    def _get_support_credit_lines(self):
+        """The lines of posted credit notes reversing this line of sessions."""
+        self.ensure_one()
+        return (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("helpdesk_reversed_line_id", "=", self.id),
+                    ("parent_state", "=", "posted"),
+                ]
+            )
+        )
+
     def _get_support_billed_amount(self):
         """What the line asks for its sessions, as they were priced: quantity
         times unit price, less its discount (a tax included in the price
@@ -76,6 +90,9 @@ class AccountMove(models.Model):
             lambda m: m.move_type == "out_refund" and m.state == "posted"
         )._get_support_credits()
         posted._check_support_invariants()
+        changing.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )._check_support_uncredited()
         uncancelled._check_support_uncancel()
         for (credit_note, invoice_line), sessions in credits.items():
             sessions._check_credit_note_undo(credit_note, invoice_line)
@@ -85,6 +102,17 @@ class AccountMove(models.Model):
         self.env["account.move"]._release_support_sessions(released)
         uncancelled._rebill_released_sessions()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_void_sold_blocks(self):
+        # Hours bought on a deleted invoice were never bought (a pack's,
+        # until a new pack invoice sells them).
+        blocks = (
+            self.env["helpdesk.contract.block"]
+            .sudo()
+            .search([("invoice_id", "in", self.ids)])
+        )
+        blocks._ledger_writer().invoice_deleted = True
 
     # ------------------------------------------------------------------
     # Business
@@ -108,6 +136,8 @@ class AccountMove(models.Model):
                    AND (line.helpdesk_reversed_line_id IS NOT NULL
                         OR EXISTS (SELECT 1 FROM helpdesk_session s
                                     WHERE s.invoice_line_id = line.id)
+                        OR EXISTS (SELECT 1 FROM account_move_line c
+                                    WHERE c.helpdesk_reversed_line_id = line.id)
                         OR EXISTS (SELECT 1
                                      FROM helpdesk_session_released_line_rel r
                                     WHERE r.line_id = line.id)
@@ -225,6 +255,19 @@ class AccountMove(models.Model):
         for (credit_note, invoice_line), lines in credit_lines.grouped(
             lambda line: (line.move_id, line.helpdesk_reversed_line_id)
         ).items():
+            other = invoice_line._get_support_credit_lines() - lines
+            if other:
+                raise UserError(
+                    self.env._(
+                        "%(credit_note)s cannot be posted: the line of support "
+                        "sessions of %(invoice)s it reverses is credited by "
+                        "%(other)s already. Reset that credit note to draft "
+                        "first, or remove this line.",
+                        credit_note=credit_note.display_name,
+                        invoice=invoice_line.move_id.display_name,
+                        other=other[0].move_id.display_name,
+                    )
+                )
             sessions = invoice_line.helpdesk_session_ids
             if sessions and not credit_note._reverses_in_full(invoice_line, lines):
                 raise UserError(
@@ -241,6 +284,23 @@ class AccountMove(models.Model):
                         session=sessions[0].display_name,
                         count=len(sessions),
                         billed=invoice_line.price_subtotal,
+                    )
+                )
+
+    def _check_support_uncredited(self):
+        """Refuse taking back (reset to draft, cancel) a posted invoice whose
+        lines of sessions a posted credit note credits: the credit would
+        stand alone, a refund of nothing billed."""
+        for line in self.sudo().invoice_line_ids:
+            credits = line._get_support_credit_lines()
+            if credits:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s cannot be reset or cancelled: credit note "
+                        "%(credit_note)s credits its support sessions. Reset the "
+                        "credit note to draft first.",
+                        invoice=line.move_id.display_name,
+                        credit_note=credits[0].move_id.display_name,
                     )
                 )
 

@@ -118,9 +118,10 @@ class HelpdeskContractBalanceMove(models.Model):
                   JOIN helpdesk_contract_profile p ON p.id = b.profile_id
              LEFT JOIN company_tz ctz ON ctz.id = b.company_id
              LEFT JOIN account_move am ON am.id = b.invoice_id
-                 -- Paid before use: an unpaid block's hours are not there
-                 -- yet (as in the remaining hours).
-                 WHERE NOT (
+                 -- A void block (its invoice cancelled or deleted) bought
+                 -- nothing; paid before use: an unpaid block's hours are
+                 -- not there yet (as in the remaining hours).
+                 WHERE NOT COALESCE(b.is_void, FALSE) AND NOT (
                        COALESCE(p.pay_before_use, FALSE) AND b.state = 'active'
                        AND COALESCE(b.amount, 0) != 0
                        AND COALESCE(am.payment_state, 'not_paid')

@@ -85,6 +85,18 @@ class HelpdeskContractBlock(models.Model):
         ondelete="set null",
         help="The invoice that sold the block.",
     )
+    invoice_deleted = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The invoice that sold the block was deleted (until a new one sells it).",
+    )
+    is_void = fields.Boolean(
+        string="Void",
+        compute="_compute_is_void",
+        store=True,
+        help="The invoice that sold the block was cancelled or deleted: its "
+        "hours are not in the balance and no session uses them.",
+    )
     price_per_hour = fields.Monetary(
         currency_field="currency_id", compute="_compute_price_per_hour"
     )
@@ -139,51 +151,54 @@ class HelpdeskContractBlock(models.Model):
         "kind",
         "profile_id.prepaid_hours",
         "profile_id.amount",
-        "profile_id.pack_invoice_id.state",
+        "profile_id.pack_invoice_id",
         "recharge_id.hours",
         "recharge_id.amount",
-        "recharge_id.invoice_id.state",
+        "recharge_id.invoice_id",
         "recharge_id.correction_ids.hours",
         "recharge_id.correction_ids.amount",
     )
     def _compute_from_source(self):
         """The pack and recharge blocks follow their document: a pack its
         profile until its invoice is made, then the hours and price it was
-        invoiced at (indexation and a new pack size apply to later renewals);
-        a recharge its hours and corrections while its invoice stands (a
-        recharge whose invoice was deleted or cancelled bought nothing). Other
-        blocks keep what they were created with."""
+        invoiced at, cancelled or not (indexation and a new pack size apply
+        to later renewals; a new pack invoice takes the profile's again); a
+        recharge its hours and corrections. Other blocks keep what they were
+        created with. Whether the document stands is ``is_void``'s."""
         for block in self:
             if block.kind == "pack":
                 profile = block.profile_id
                 invoice = profile.pack_invoice_id
-                sold = (
-                    block.invoice_id
-                    and block.invoice_id == invoice
-                    and invoice.state != "cancel"
-                )
-                if not sold:
+                if not (block.invoice_id and block.invoice_id == invoice):
                     block.hours = profile.prepaid_hours
                     block.amount = profile.amount
                 block.invoice_id = invoice
             elif block.recharge_id:
                 recharge = block.recharge_id
                 corrections = recharge.correction_ids
-                invoice = recharge.invoice_id
-                bought = recharge.currency_id.is_zero(recharge.amount) or (
-                    invoice and invoice.state != "cancel"
-                )
-                block.hours = (
-                    round(recharge.hours + sum(corrections.mapped("hours")), 2)
-                    if bought
-                    else 0.0
+                block.hours = round(
+                    recharge.hours + sum(corrections.mapped("hours")), 2
                 )
                 block.amount = recharge.amount + sum(corrections.mapped("amount"))
-                block.invoice_id = invoice
+                block.invoice_id = recharge.invoice_id
             else:
                 block.hours = block.hours
                 block.amount = block.amount
                 block.invoice_id = block.invoice_id
+
+    @api.depends("kind", "amount", "invoice_id.state", "recharge_id", "invoice_deleted")
+    def _compute_is_void(self):
+        # Bought on an invoice: void while that invoice is cancelled, or once
+        # it is deleted (a recharge with an amount always has one). A pack
+        # not invoiced yet is the contract's, usable as sold.
+        for block in self:
+            invoice = block.invoice_id
+            if invoice:
+                block.is_void = invoice.state == "cancel"
+            else:
+                block.is_void = block.invoice_deleted or bool(
+                    block.recharge_id and not block.currency_id.is_zero(block.amount)
+                )
 
     @api.depends("hours", "amount")
     def _compute_price_per_hour(self):

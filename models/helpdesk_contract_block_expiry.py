@@ -46,8 +46,10 @@ class HelpdeskContractBlock(models.Model):
         if not companies:
             return
         Profile = self.env["helpdesk.contract.profile"]
+        # A void block has nothing in the balance to expire.
         blocks = self.search(
             Domain("state", "=", "active")
+            & Domain("is_void", "=", False)
             & Profile._get_company_days_domain(
                 companies, lambda today: Domain("date_expiry", "<", today)
             )
@@ -74,6 +76,7 @@ class HelpdeskContractBlock(models.Model):
         candidates = self.search(
             [
                 ("state", "=", "active"),
+                ("is_void", "=", False),
                 ("expiry_notified", "=", False),
                 ("date_expiry", "!=", False),
                 ("profile_id.block_expiry_notice_days", ">", 0),

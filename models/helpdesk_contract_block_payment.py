@@ -97,13 +97,18 @@ class HelpdeskContractProfile(models.Model):
 
     def _release_unpaid_blocks(self):
         """What the sessions took from blocks whose invoice is no longer paid
-        (paid before use) goes back to no block: the balance owes it until
-        the invoice is paid again. Returns the rows."""
+        (paid before use), or was cancelled or deleted (void, for every
+        subscription), goes back to no block: the balance owes it until the
+        invoice is paid again (or stands again). Returns the rows."""
         Allocation = self.env["helpdesk.contract.block.allocation"]
         blocks = self.filtered(
-            lambda p: p.billing_type == "subscription" and p.pay_before_use
+            lambda p: p.billing_type == "subscription"
         ).block_ids.filtered(
-            lambda b: b.state == "active" and b.consumed_minutes and not b._is_paid()
+            lambda b: (
+                b.state == "active"
+                and b.consumed_minutes
+                and (b.is_void or (b.profile_id.pay_before_use and not b._is_paid()))
+            )
         )
         if not blocks:
             return Allocation

@@ -431,7 +431,9 @@ class HelpdeskContractProfile(models.Model):
             profile.sudo()._ledger_writer().pack_invoice_id = invoice
         # The pack blocks take their invoice now, with the hours and price it
         # sold: from then on they keep them (``_compute_from_source``).
-        self.sudo().block_ids.filtered(lambda b: b.kind == "pack").mapped("invoice_id")
+        packs = self.sudo().block_ids.filtered(lambda b: b.kind == "pack")
+        packs.mapped("invoice_id")
+        packs.filtered("invoice_deleted")._ledger_writer().invoice_deleted = False
         self._recognize_deferred_revenue()
         return invoices
 

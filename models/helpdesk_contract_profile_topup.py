@@ -96,15 +96,25 @@ class HelpdeskContractProfile(models.Model):
         "pay_before_use",
         "block_ids.remaining_minutes",
         "block_ids.invoice_id.payment_state",
+        "block_ids.is_void",
     )
     def _compute_balance(self):
         result = super()._compute_balance()
         for profile in self:
             profile.unpaid_hours = 0.0
-            if profile.billing_type != "subscription" or not profile.pay_before_use:
+            if profile.billing_type != "subscription":
+                continue
+            # A void block's hours were never bought, consumed or not.
+            void = profile.block_ids.filtered(
+                lambda b: b.state == "active" and b.is_void
+            )
+            profile.remaining_hours -= sum(
+                block.hours - block.expired_minutes / 60.0 for block in void
+            )
+            if not profile.pay_before_use:
                 continue
             unpaid = profile.block_ids.filtered(
-                lambda b: b.state == "active" and not b._is_paid()
+                lambda b: b.state == "active" and not b.is_void and not b._is_paid()
             )
             # An unpaid block's hours are not there yet, consumed or not.
             hours = sum(block.hours - block.expired_minutes / 60.0 for block in unpaid)
@@ -116,7 +126,7 @@ class HelpdeskContractProfile(models.Model):
     # Business
     # ------------------------------------------------------------------
     def _get_usable_blocks(self, day=None):
-        blocks = super()._get_usable_blocks(day)
+        blocks = super()._get_usable_blocks(day).filtered(lambda b: not b.is_void)
         if self.pay_before_use:
             blocks = blocks.filtered(lambda block: block._is_paid())
         return blocks

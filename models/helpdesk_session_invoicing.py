@@ -269,7 +269,11 @@ class HelpdeskSession(models.Model):
         first = self[0]
         ticket = first.ticket_id
         if len(self) == 1:
-            summary, session_lines = first._get_invoice_line_detail(), []
+            summary = (
+                f"{first._get_invoice_line_detail()} · "
+                f"{first._get_invoice_line_reason()}"
+            )
+            session_lines = []
         else:
             summary = self.env._(
                 "%(count)s sessions: %(total)s min, billed %(billed)s min",
@@ -277,8 +281,13 @@ class HelpdeskSession(models.Model):
                 total=sum(self.mapped("total_duration")),
                 billed=sum(self.mapped("billed_duration")),
             )
+            # Each session's price beside it: a customer checks the line's
+            # total without the annex.
             session_lines = [
-                f"- {session._get_invoice_line_detail()}" for session in self
+                f"- {session._get_invoice_line_detail()}: "
+                f"{session.currency_id.format(session.cost)} · "
+                f"{session._get_invoice_line_reason()}"
+                for session in self
             ]
         if not sum(self.mapped("cost")):
             summary += " " + self.env._("(included in your contract)")
@@ -298,9 +307,11 @@ class HelpdeskSession(models.Model):
     def _get_invoice_line_quantity_vals(self, amount, currency):
         """True quantities for the line of ``self`` billing ``amount``: the
         billed hours at the hourly price when they make the amount exactly
-        (45 minutes: 0.75 hours), else the sessions as units at their price (a
-        stepped tariff: one session, never 1.00 hours for 45 minutes), else
-        the line as one unit. The line's total is ``amount`` in every case."""
+        (45 minutes: 0.75 hours), else the sessions as units when each costs
+        that unit price (a stepped tariff: one session, never 1.00 hours for
+        45 minutes), else the line as one unit, its sessions listed with
+        their prices. The unit price is always one a customer finds in the
+        tariff or beside a session; the line's total is ``amount``."""
         precision = self.env["decimal.precision"].precision_get
         qty_digits, price_digits = precision("Product Unit"), precision("Product Price")
         # Cached lookups: no query per line.
@@ -319,14 +330,15 @@ class HelpdeskSession(models.Model):
                 }
         unit = xmlid_to_id("uom.product_uom_unit")
         price = float_round(amount / len(self), price_digits)
-        if float_is_zero(price * len(self) - amount, precision_digits=6):
+        if len(set(self.mapped("cost"))) == 1 and float_is_zero(
+            price * len(self) - amount, precision_digits=6
+        ):
             return {"quantity": len(self), "price_unit": price, "product_uom_id": unit}
         return {"quantity": 1.0, "price_unit": amount, "product_uom_id": unit}
 
     def _get_invoice_line_detail(self):
         """Date (in the company's time zone, named: the customer reads no
-        screen), consultant, actual and billed minutes of one session, then
-        its kind and reason as every document gives them."""
+        screen), consultant, actual and billed minutes of one session."""
         self.ensure_one()
         start = self.company_id._helpdesk_local_datetime(self.date_start)
         zone = pytz.utc.localize(self.date_start).astimezone(
@@ -339,8 +351,13 @@ class HelpdeskSession(models.Model):
             total=self.total_duration,
             billed=self.billed_duration,
         )
+        return detail
+
+    def _get_invoice_line_reason(self):
+        """The session's kind and reason, as every document gives them."""
+        self.ensure_one()
         reason = self._get_billing_reason()
-        return f"{detail} · {reason['kind']}: {reason['reason']}"
+        return f"{reason['kind']}: {reason['reason']}"
 
     def _release_from_invoice(self):
         """Sessions whose invoice line went away or whose invoice was

@@ -64,3 +64,4 @@ from . import test_support_hours_engine
 from . import test_surcharges
 from . import test_ticket_quote
 from . import test_translations
+from . import test_invoice_lifecycle_model

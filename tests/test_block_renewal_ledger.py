@@ -57,7 +57,7 @@ class TestRenewalAnchorOverRpc(HttpCase, SupportBillingCase):
         for context in FORGED_CONTEXTS:
             with (
                 self.subTest(context=context),
-                self.assertRaisesRegex(JsonRpcException, "UserError"),
+                self.assertRaisesRegex(JsonRpcException, "(Access|User)Error"),
             ):
                 self._call(
                     "write",

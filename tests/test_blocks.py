@@ -202,7 +202,7 @@ class TestBlocksOverRpc(HttpCase, BlockCase):
         profile = self._profile()
         pack = self._pack_block(profile)
         self.authenticate(self.billing_manager.login, self.billing_manager.login)
-        with self.assertRaisesRegex(JsonRpcException, "UserError"):
+        with self.assertRaisesRegex(JsonRpcException, "(Access|User)Error"):
             self._call("write", [[pack.id], {"hours": 100}])
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             self._call("unlink", [[pack.id]])

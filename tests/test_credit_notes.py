@@ -165,26 +165,54 @@ class TestCreditNoteMatchesLines(CreditNoteCase):
         self.assertEqual(self.s2.credit_note_id, credit_note)
         self.assertEqual((self.s1 | self.s3).mapped("state"), ["invoiced"] * 2)
 
-    def test_reverse_and_cancel_credits_every_line(self):
-        # Odoo's "Reverse and create invoice" posts the credit note at once.
+    def test_reverse_and_create_invoice_is_refused(self):
+        # Odoo's "Reverse and create invoice" would post the credit note and
+        # copy the lines of sessions into a new draft billing them again:
+        # refused, nothing reversed.
         wizard = (
             self.env["account.move.reversal"]
             .with_user(self.accountant)
             .with_context(active_model="account.move", active_ids=self.invoice.ids)
             .create({"journal_id": self.invoice.journal_id.id})
         )
-        wizard.modify_moves()
-        credit_note = self.invoice.reversal_move_ids
-        self.assertEqual(credit_note.state, "posted")
+        with self.assertRaisesRegex(UserError, "Create invoices"):
+            wizard.modify_moves()
+        self.assertFalse(self.invoice.reversal_move_ids)
+        self.assertEqual(set(self.sessions.mapped("state")), {"invoiced"})
+        # Reversed as the message says, the sessions are billable again.
+        self._post(self._reverse(self.invoice))
         self.assertEqual(set(self.sessions.mapped("state")), {"rated"})
-        self.assertEqual(self.sessions.credit_note_id, credit_note)
 
-    def test_second_credit_note_credits_nothing_more(self):
-        self.company.helpdesk_credit_note_mode = "close"
+    def test_a_line_is_credited_once(self):
+        # Closed or billable again, a line of sessions credited once is not
+        # credited again (billed minus credited would be minus its cost).
+        for mode in ("close", "rebill"):
+            with self.subTest(mode=mode):
+                savepoint = self.cr.savepoint()
+                try:
+                    self._check_credited_once(mode)
+                finally:
+                    savepoint.close(rollback=True)
+                    self.env.invalidate_all()
+
+    def _check_credited_once(self, mode):
+        self.company.helpdesk_credit_note_mode = mode
         first = self._post(self._reverse(self.invoice, keep=self.s1))
-        second = self._post(self._reverse(self.invoice, keep=self.s1))
+        # The whole invoice reversed again: its line of s1 is named too,
+        # even once s1 went back to be invoiced (rebill).
+        second = self._reverse(self.invoice)
+        self.assertIn(
+            first.invoice_line_ids.helpdesk_reversed_line_id,
+            second.invoice_line_ids.helpdesk_reversed_line_id,
+        )
+        with self.assertRaisesRegex(UserError, "credited by .* already"):
+            self._post(second)
+        self.assertEqual(second.state, "draft")
         self.assertEqual(self.s1.credit_note_id, first)
-        self.assertFalse(second.invoice_line_ids.helpdesk_credited_session_ids)
+        # Once the first is reset, the second credits every line.
+        first.with_user(self.accountant).button_draft()
+        self._post(second)
+        self.assertEqual(self.sessions.credit_note_id, second)
 
 
 @tagged("post_install", "-at_install")
@@ -235,20 +263,25 @@ class TestCreditNoteUndone(CreditNoteCase):
         self.assertEqual(self.s1.invoice_id, self.invoice)
         self.assertEqual(self.s1.state, "invoiced")
 
-    def test_credited_session_never_rated_again(self):
+    def test_credited_invoice_is_not_taken_back(self):
         self.company.helpdesk_credit_note_mode = "close"
         credit_note = self._post(self._reverse(self.invoice, keep=self.s1))
-        # The credited invoice itself cancelled: its invoiced sessions are
-        # released, the credited one stays credited.
+        # The credited invoice cancelled or reset while its credit note
+        # stands would leave a refund of nothing billed.
+        for action in ("button_cancel", "button_draft"):
+            with (
+                self.subTest(action=action),
+                self.assertRaisesRegex(UserError, "credits its support sessions"),
+            ):
+                getattr(self.invoice.with_user(self.accountant), action)()
+        self.assertEqual(self.invoice.state, "posted")
+        self.assertEqual(self.s1.state, "credited")
+        self.assertEqual((self.s2 | self.s3).mapped("state"), ["invoiced"] * 2)
+        # The credit note reset first, the invoice is cancelled: its
+        # sessions are released, the credited one back among them.
+        credit_note.with_user(self.accountant).button_draft()
         self.invoice.with_user(self.accountant).button_cancel()
-        self.assertEqual(self.invoice.state, "cancel")
-        self.assertEqual(self.s1.state, "credited")
-        self.assertEqual((self.s2 | self.s3).mapped("state"), ["rated"] * 2)
-        # Nor can its credit note put it back on the cancelled invoice.
-        with self.assertRaisesRegex(UserError, "invoice cancelled"):
-            credit_note.with_user(self.accountant).button_draft()
-        self.assertEqual(credit_note.state, "posted")
-        self.assertEqual(self.s1.state, "credited")
+        self.assertEqual(set(self.sessions.mapped("state")), {"rated"})
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,8 @@
 """Invoice lines say the true quantity: the billed hours at the hourly price
 when they make the cost (45 minutes: 0.75 hours), else the sessions as units
-(a stepped tariff), never 1.00 hours for 45 minutes; the totals are the rated
-costs either way."""
+when they cost the same (a stepped tariff), else one unit listing each
+session's price: never 1.00 hours for 45 minutes, never a unit price no
+session has; the totals are the rated costs either way."""
 
 from odoo.tests import tagged
 
@@ -48,16 +49,31 @@ class TestInvoiceQuantities(test_invoicing.InvoicingCase):
             (1.0, self.unit, 61.0),
         )
         # Two sessions of a ticket, 61.00 and 25 + 12 = 37.00 (20 minutes):
-        # 1:05 billed is no exact hour count; two sessions at 49.00.
+        # 1:05 billed is no exact hour count, and 2 x 49.00 would be a price
+        # no session has: one unit at 98.00, each session listed at its price.
         second = self._rated(self.ticket_a2, 9, 45)
         third = self._rated(self.ticket_a2, 11, 20)
         self.assertEqual(third.cost, 37.0)
         line = self._invoice(second | third).invoice_line_ids
         self.assertEqual(
             (line.quantity, line.product_uom_id, line.price_unit),
-            (2.0, self.unit, 49.0),
+            (1.0, self.unit, 98.0),
         )
         self.assertEqual(line.price_subtotal, 98.0)
+        for session in second | third:
+            self.assertIn(
+                f"{session._get_invoice_line_detail()}: "
+                f"{session.currency_id.format(session.cost)}",
+                line.name,
+            )
+        # Two sessions of the same price: two units at that price.
+        fourth = self._rated(self.ticket_a, 14, 20)
+        fifth = self._rated(self.ticket_a, 16, 20)
+        line = self._invoice(fourth | fifth).invoice_line_ids
+        self.assertEqual(
+            (line.quantity, line.product_uom_id, line.price_unit),
+            (2.0, self.unit, 37.0),
+        )
 
     def test_uneven_sessions_one_unit_at_their_total(self):
         # 45 minutes: 25.01 + 3 x 12.01 = 61.04; 20 minutes: 25.01 + 12.01 =

@@ -94,10 +94,36 @@ class TestHoursFollowDocuments(SupportAccountingCase):
         profile.with_user(self.billing_manager).prepaid_hours = 15.0
         self.assertEqual(profile.remaining_hours, 15.0)
         profile.with_user(self.billing_manager).action_invoice_pack()
-        # A cancelled pack invoice sold nothing: the pack follows again.
-        profile.pack_invoice_id.button_cancel()
+        first = profile.pack_invoice_id
+        pack = profile.block_ids
+        # A cancelled pack invoice sold nothing: the pack is void.
+        first.button_cancel()
+        self.assertTrue(pack.is_void)
+        self.assertEqual(profile.remaining_hours, 0.0)
+        # A new pack invoice sells the profile's pack as it is then.
         profile.with_user(self.billing_manager).prepaid_hours = 20.0
-        self.assertEqual(profile.remaining_hours, 20.0)
+        profile.with_user(self.billing_manager).action_invoice_pack()
+        self.assertNotEqual(profile.pack_invoice_id, first)
+        self.assertFalse(pack.is_void)
+        self.assertEqual((pack.hours, profile.remaining_hours), (20.0, 20.0))
+
+    def test_sessions_stop_using_a_void_pack(self):
+        profile = self._pack()
+        profile.with_user(self.billing_manager).action_invoice_pack()
+        self.ticket.partner_id = self.customer
+        session = self._session(9, 60)
+        self._rate(session)
+        self.assertEqual(session.prepaid_minutes, 60)
+        self.assertEqual(profile.remaining_hours, 9.0)
+        profile.pack_invoice_id.button_cancel()
+        # Nothing was bought: the hour is owed, later sessions go to overage.
+        self.assertEqual(profile.remaining_hours, -1.0)
+        later = self._session(11, 30)
+        self._rate(later)
+        self.assertEqual(later.prepaid_minutes, 0)
+        self.assertEqual(later.overage_minutes, 30)
+        self.assertEqual(later.cost, 50.0)  # two quarters of the overage
+        self.assertEqual(profile.remaining_hours, -1.0)
 
     def test_recharge_without_its_invoice_bought_nothing(self):
         profile = self._pack()

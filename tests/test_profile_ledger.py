@@ -157,7 +157,7 @@ class TestProfileLedgerOverRpc(HttpCase, SupportBillingCase):
         for context in FORGED_CONTEXTS:
             with (
                 self.subTest(context=context),
-                self.assertRaisesRegex(JsonRpcException, "UserError"),
+                self.assertRaisesRegex(JsonRpcException, "(Access|User)Error"),
             ):
                 self._call(
                     "helpdesk.contract.profile",
