@@ -3,7 +3,7 @@
     "name": "Helpdesk Session Billing",
     "summary": "Bill after-sales support: contract profiles, timed helpdesk "
     "sessions, scope rules, rating and invoicing",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "helpdesk_session_billing contributors",

@@ -250,10 +250,12 @@ class HelpdeskBillingBatch(models.Model):
 
     def _finish_if_complete(self):
         """Batches whose chunks are all done or failed: write what they did,
-        post it in the chatter and notify the user who started them."""
-        for batch in self.filtered(
+        post it in the chatter and notify the user who started them, in that
+        user's language (the job running this has none of its own)."""
+        for ended in self.filtered(
             lambda b: b.state in ("done", "partial", "failed") and not b.summary
         ):
+            batch = ended.with_context(lang=ended.user_id.lang or self.env.lang)
             batch.summary = batch._describe()
             batch._notify_changed()
             batch.message_post(

@@ -306,7 +306,10 @@ class HelpdeskBillingBatchChunk(models.Model):
         now = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
-                results = chunks._run_operation()
+                # What the chunks did is written for the user who started
+                # the batch, in that user's language (a job has none).
+                lang = chunks.batch_id[:1].user_id.lang or self.env.lang
+                results = chunks.with_context(lang=lang)._run_operation()
         except Exception as error:
             if len(chunks) > 1:
                 _logger.info(

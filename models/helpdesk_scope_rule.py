@@ -473,53 +473,20 @@ class HelpdeskScopeRule(models.Model):
     # Business: wording
     # ------------------------------------------------------------------
     @api.model
-    def _describe_decision(self, decision):
-        """The short explanation stored on the session."""
+    def _decision_figures(self, decision):
+        """The figures the words of ``decision`` need, as stored on the
+        session (JSON: dates as ISO strings). The rule's own figures (grace
+        and repeat days) are kept as they were when it decided, so that a
+        later change of the rule does not reword a rated session."""
         rule = self.browse(decision.rule_id) if decision.rule_id else self.browse()
-        args = decision.args
-        hours = {
-            "used": _hours(args.get("used", 0)),
-            "limit": _hours(args.get("limit", 0)),
-        }
-        if decision.reason == engine.REASON_DEFAULT:
-            if decision.scope == engine.INCLUDED:
-                return self.env._("Included: no scope rule matches (company default)")
-            return self.env._("Billable: no scope rule matches (company default)")
+        figures = {}
+        for key, value in decision.args.items():
+            figures[key] = value.isoformat() if hasattr(value, "isoformat") else value
         if decision.reason == engine.REASON_GRACE:
-            return self.env._(
-                "Included: grace period until %(date)s", date=args["until"]
-            )
-        if decision.reason == engine.REASON_REPEAT:
-            ticket = self.env["helpdesk.ticket"].sudo().browse(args["ticket_id"])
-            return self.env._(
-                "Billable: same category as ticket %(ticket)s on %(date)s",
-                ticket=ticket.number,
-                date=args["date"],
-            )
-        if decision.reason == engine.REASON_ALLOWANCE:
-            return self.env._(
-                "Included: %(rule)s, within the %(limit)s h monthly allowance "
-                "(%(used)s h used before)",
-                rule=rule.name,
-                **hours,
-            )
-        if decision.reason == engine.REASON_ALLOWANCE_SPLIT:
-            return self.env._(
-                "Split: %(included)s min included, %(billable)s min billable beyond "
-                "the %(limit)s h monthly allowance (%(used)s h used before)",
-                included=decision.included_minutes,
-                billable=decision.billable_minutes,
-                **hours,
-            )
-        if decision.reason == engine.REASON_ALLOWANCE_USED:
-            return self.env._(
-                "Billable: %(used)s h of the %(limit)s h monthly allowance already "
-                "used",
-                **hours,
-            )
-        if decision.scope == engine.INCLUDED:
-            return self.env._("Included: %(rule)s", rule=rule.name)
-        return self.env._("Billable: %(rule)s", rule=rule.name)
+            figures["days"] = rule.grace_days
+        elif decision.reason == engine.REASON_REPEAT:
+            figures["days"] = rule.repeat_days
+        return figures
 
     def _problem_message(self, code, figure):
         if code == "negative":
@@ -542,7 +509,3 @@ class HelpdeskScopeRule(models.Model):
                 "rule: this rule is billable."
             )
         return self.env._("Unknown outcome.")
-
-
-def _hours(minutes):
-    return f"{minutes / 60.0:.2f}".rstrip("0").rstrip(".")

@@ -261,11 +261,19 @@ class HelpdeskSession(models.Model):
         """One invoice line for the sessions of ``self`` (one ticket): its
         description names the ticket and, for several sessions, lists each
         one, so that a line per ticket keeps the detail of a line per
-        session."""
+        session, with its kind and reason (``_get_billing_reason``). In the
+        customer's language, whoever invoices."""
+        lang = self[0].partner_id.lang or self.env.lang
+        if lang != self.env.lang:
+            return self.with_context(lang=lang)._prepare_invoice_line_vals()
         first = self[0]
         ticket = first.ticket_id
         if len(self) == 1:
-            summary, session_lines = first._get_invoice_line_detail(), []
+            summary = (
+                f"{first._get_invoice_line_detail()} · "
+                f"{first._get_invoice_line_reason()}"
+            )
+            session_lines = []
         else:
             summary = self.env._(
                 "%(count)s sessions: %(total)s min, billed %(billed)s min",
@@ -277,7 +285,8 @@ class HelpdeskSession(models.Model):
             # total without the annex.
             session_lines = [
                 f"- {session._get_invoice_line_detail()}: "
-                f"{session.currency_id.format(session.cost)}"
+                f"{session.currency_id.format(session.cost)} · "
+                f"{session._get_invoice_line_reason()}"
                 for session in self
             ]
         if not sum(self.mapped("cost")):
@@ -335,13 +344,20 @@ class HelpdeskSession(models.Model):
         zone = pytz.utc.localize(self.date_start).astimezone(
             pytz.timezone(self.company_id._helpdesk_tz())
         )
-        return self.env._(
+        detail = self.env._(
             "%(date)s, %(consultant)s: %(total)s min, billed %(billed)s min",
             date=f"{start:%Y-%m-%d %H:%M} {zone:%Z}",
             consultant=self.user_id.name,
             total=self.total_duration,
             billed=self.billed_duration,
         )
+        return detail
+
+    def _get_invoice_line_reason(self):
+        """The session's kind and reason, as every document gives them."""
+        self.ensure_one()
+        reason = self._get_billing_reason()
+        return f"{reason['kind']}: {reason['reason']}"
 
     def _release_from_invoice(self):
         """Sessions whose invoice line went away or whose invoice was

@@ -166,25 +166,6 @@ class HelpdeskSession(models.Model):
             "quote_charged": False,
         }
 
-    # ------------------------------------------------------------------
-    # Business: portal
-    # ------------------------------------------------------------------
-    def _get_portal_scope_reason(self):
-        """Why the session is included or billable, as the customer reads it."""
-        self.ensure_one()
-        quote = self.quote_id
-        if quote and quote.pricing == "fixed":
-            return self.env._(
-                "Covered by the fixed price of quote %(name)s", name=quote.name
-            )
-        if quote:
-            return self.env._(
-                "%(reason)s (quote %(name)s, time and materials)",
-                reason=self.scope_reason or "",
-                name=quote.name,
-            )
-        return self.scope_reason or ""
-
 
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"

@@ -20,7 +20,8 @@ from .helpdesk_scope_source_mixin import SCOPE_LIFECYCLE_TRIGGERS, SCOPE_TRIGGER
 SCOPE_FIELDS = (
     "scope",
     "scope_rule_id",
-    "scope_reason",
+    "scope_reason_code",
+    "scope_reason_args",
     "scope_included_minutes",
     "scope_billable_minutes",
 )
@@ -48,7 +49,35 @@ class HelpdeskSession(models.Model):
         copy=False,
         ondelete="set null",
     )
-    scope_reason = fields.Char(readonly=True, copy=False)
+    # The decision, not its words: the reason code of core/scope.py and the
+    # figures its sentence needs (dates as ISO strings). The words are
+    # rendered when read (``_get_billing_reason``, helpdesk_session_document.py),
+    # in the reader's language.
+    scope_reason_code = fields.Selection(
+        selection=[
+            ("default", "Company default"),
+            ("rule", "Rule"),
+            ("grace", "Grace period"),
+            ("repeat", "Repeat"),
+            ("allowance", "Within the allowance"),
+            ("allowance_split", "Crossing the allowance"),
+            ("allowance_used", "Allowance used"),
+        ],
+        string="Scope decision",
+        readonly=True,
+        copy=False,
+    )
+    scope_reason_args = fields.Json(string="Scope figures", readonly=True, copy=False)
+    scope_reason = fields.Char(
+        string="Reason",
+        compute="_compute_billing_reason",
+        help="Why the session is included or billed, in your language.",
+    )
+    billing_kind = fields.Char(
+        string="Kind",
+        compute="_compute_billing_reason",
+        help="Included, billable, overage: what the customer reads.",
+    )
     scope_included_minutes = fields.Integer(
         string="Included (min)",
         readonly=True,
@@ -64,11 +93,41 @@ class HelpdeskSession(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Compute
+    # ------------------------------------------------------------------
+    @api.depends_context("lang")
+    @api.depends(
+        "scope",
+        "scope_rule_id",
+        "scope_reason_code",
+        "scope_reason_args",
+        "scope_included_minutes",
+        "scope_billable_minutes",
+        "state",
+        "billed_duration",
+        "prepaid_minutes",
+        "overage_minutes",
+        "cost",
+        "quote_id",
+        "quote_charged",
+    )
+    def _compute_billing_reason(self):
+        # The accepted quotes of drafts' tickets, read once for the batch.
+        quotes = self.filtered(
+            lambda s: s.state == "draft"
+        ).ticket_id._get_accepted_quotes()
+        for session in self:
+            reason = session._get_billing_reason(quotes)
+            session.scope_reason = reason["reason"]
+            session.billing_kind = reason["kind"]
+
+    # ------------------------------------------------------------------
     # Business
     # ------------------------------------------------------------------
     def _apply_scope_rules(self):
         """Classify the draft sessions of ``self`` with the scope rules: set
-        ``scope``, ``scope_rule_id``, ``scope_reason`` and the included and
+        ``scope``, ``scope_rule_id``, the decision (``scope_reason_code`` and
+        ``scope_reason_args``, worded when read) and the included and
         billable parts of the total. Rated and invoiced sessions keep theirs.
 
         The other draft sessions of the same customers from the same months on
@@ -82,19 +141,6 @@ class HelpdeskSession(models.Model):
         Rule = self.env["helpdesk.scope.rule"].sudo()
         writer = drafts._ledger_writer().with_context(tracking_disable=True)
         decisions = Rule._classify_sessions(drafts)
-        # The tickets the explanations may name (a repeat's), read together.
-        (
-            drafts.ticket_id
-            | self.env["helpdesk.ticket"]
-            .sudo()
-            .browse(
-                {
-                    decision.args["ticket_id"]
-                    for decision in decisions.values()
-                    if decision.args.get("ticket_id")
-                }
-            )
-        ).fetch(["number"])
         # What is stored, read in one query (through the ORM, the
         # comparison cost as much as the classification).
         stored = drafts._read_columns(SCOPE_FIELDS)
@@ -103,7 +149,8 @@ class HelpdeskSession(models.Model):
             vals = {
                 "scope": decision.scope,
                 "scope_rule_id": decision.rule_id or False,
-                "scope_reason": Rule._describe_decision(decision),
+                "scope_reason_code": decision.reason,
+                "scope_reason_args": Rule._decision_figures(decision),
                 "scope_included_minutes": decision.included_minutes,
                 "scope_billable_minutes": decision.billable_minutes,
             }
@@ -113,6 +160,48 @@ class HelpdeskSession(models.Model):
                 changes[session.id] = vals
         # One statement per chunk, not a write per session.
         writer._ledger_write_rows(changes)
+        return True
+
+    @api.model
+    def _migrate_scope_reasons(self):
+        """Sessions without a stored decision (classified by a release that
+        stored the reason as text): drafts are classified again, the others
+        get the decision their rule and figures say, in one statement per
+        reason. Called by the 19.0.1.2.0 migration."""
+        sessions = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("scope_reason_code", "=", False)])
+        )
+        sessions.filtered(lambda s: s.state == "draft")._apply_scope_rules()
+        changes = {}
+        for session in sessions.filtered(lambda s: s.state != "draft"):
+            rule = session.scope_rule_id
+            limit = round(rule.monthly_allowance_hours * 60)
+            included = session.scope_included_minutes
+            billable = session.scope_billable_minutes
+            if not rule:
+                code, figures = "default", {}
+            elif session.scope == "included" and rule.outcome == "billable":
+                code, figures = "grace", {"days": rule.grace_days}
+            elif included and billable and limit:
+                code, figures = "allowance_split", {"limit": limit}
+            elif session.scope == "billable" and rule.outcome == "included":
+                if limit:
+                    code, figures = "allowance_used", {"limit": limit}
+                else:
+                    code, figures = "repeat", {"days": rule.repeat_days}
+            elif session.scope == "included" and limit:
+                code, figures = "allowance", {"limit": limit}
+            else:
+                code, figures = "rule", {}
+            changes[session.id] = {
+                "scope_reason_code": code,
+                "scope_reason_args": figures or False,
+            }
+        sessions._ledger_writer().with_context(
+            tracking_disable=True
+        )._ledger_write_rows(changes)
         return True
 
     @api.model

@@ -16,28 +16,27 @@ class HelpdeskTicket(models.Model):
     def _get_portal_session_values(self):
         """{lines, totals} of the ticket's rated sessions, as the portal shows
         them: date (company's time), consultant, minutes worked and billed,
-        included or billable with the reason, cost when billed. The caller
-        has checked the portal user's access to the ticket."""
+        kind and reason (``_get_billing_reason``, in the environment's
+        language: the caller renders the page in the customer's), cost when
+        billed. The caller has checked the portal user's access to the
+        ticket."""
         self.ensure_one()
         sessions = self.session_ids.filtered(
             lambda s: s.state in PORTAL_SESSION_STATES
         ).sorted(lambda s: (s.date_start, s.id))
-        scopes = dict(
-            self.env["helpdesk.session"]
-            ._fields["scope"]
-            ._description_selection(self.env)
-        )
         lines = []
         for session in sessions:
             company = session.company_id
+            reason = session._get_billing_reason()
             lines.append(
                 {
                     "date": company._helpdesk_local_datetime(session.date_start),
                     "consultant": session.user_id.name or "",
                     "worked": session.total_duration,
                     "billed": session.billed_duration,
-                    "scope": scopes.get(session.scope, ""),
-                    "reason": session._get_portal_scope_reason(),
+                    "scope": reason["kind"],
+                    "kinds": reason["kinds"],
+                    "reason": reason["reason"],
                     "billable": session.scope == "billable"
                     or bool(session.scope_billable_minutes),
                     "cost": session.cost,

@@ -56,7 +56,6 @@ class ResPartner(models.Model):
             subscriptions, date_from, date_to, company
         )
 
-        scopes = dict(Session._fields["scope"]._description_selection(self.env))
         by_customer = defaultdict(list)
         for session in sessions:
             by_customer[session.partner_id].append(session.id)
@@ -72,12 +71,11 @@ class ResPartner(models.Model):
             )
             lines = []
             for row in customer_sessions._get_document_rows():
-                session = row["session"]
                 row.update(
                     {
                         "duration": row["worked"],
-                        "scope": scopes.get(session.scope, ""),
-                        "scope_reason": session.scope_reason or "",
+                        "scope": row["kind"],
+                        "scope_reason": row["why"],
                     }
                 )
                 lines.append(row)

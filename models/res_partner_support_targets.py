@@ -33,17 +33,27 @@ class ResPartner(models.Model):
                 )
             )
         )
-        labels = dict(
-            self.env["helpdesk.ticket"]
-            ._fields["priority"]
-            ._description_selection(self.env)
-        )
+        # The priority as the customer's language names it, whoever prints.
+        priority_field = self.env["helpdesk.ticket"]._fields["priority"]
+        labels_by_lang = {}
+
+        def labels(customer):
+            lang = customer.lang or self.env.lang
+            if lang not in labels_by_lang:
+                labels_by_lang[lang] = dict(
+                    priority_field._description_selection(
+                        self.env(context=dict(self.env.context, lang=lang))
+                    )
+                )
+            return labels_by_lang[lang]
+
         rows = {}
         for ticket in tickets:
+            customer = ticket.commercial_partner_id
             row = rows.setdefault(
-                (ticket.commercial_partner_id.id, ticket.priority),
+                (customer.id, ticket.priority),
                 {
-                    "priority": labels.get(ticket.priority, ""),
+                    "priority": labels(customer).get(ticket.priority, ""),
                     "tickets": 0,
                     "response_met": 0,
                     "response_missed": 0,

@@ -16,6 +16,7 @@ from . import test_rating_exports
 from . import test_rating_performance
 from . import test_rating_bulk_write
 from . import test_scope_engine
+from . import test_scope_reason_upgrade
 from . import test_scope_rules
 from . import test_deferred_engine
 from . import test_subscription_accounting
@@ -48,6 +49,7 @@ from . import test_block_payment
 from . import test_block_renewal_ledger
 from . import test_block_validity
 from . import test_customer_documents
+from . import test_document_reasons
 from . import test_invoice_form_equality
 from . import test_invoice_quantities
 from . import test_invoice_times

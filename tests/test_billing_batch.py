@@ -307,3 +307,28 @@ class TestBillingBatch(BillingBatchCase):
             (action.get("params") or {}).get("next", {}).get("res_model"),
             "helpdesk.billing.batch",
         )
+
+    def test_summary_in_the_language_of_who_started_it(self):
+        """A job has no language of its own: what the batch did is written,
+        posted and notified in the language of the user who started it."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["helpdesk_session_billing"], ["fr_FR"], overwrite=True
+        )
+        self.billing_manager.lang = "fr_FR"
+        sessions = self._two_customers(2, 3)
+        rating = self._batch(self._rate_all(sessions))
+        self._run_job()
+        self.assertEqual(set(sessions.mapped("state")), {"rated"})
+        self.assertTrue(
+            rating.summary.startswith("5 session(s) valorisée(s)."), rating.summary
+        )
+        posted = rating.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertIn("5 session(s) valorisée(s).", posted[:1].body, "the chatter")
+        self.assertTrue(
+            all(
+                chunk.result.startswith(f"{len(chunk.session_ids)} session(s) valor")
+                for chunk in rating.chunk_ids
+            ),
+            rating.chunk_ids.mapped("result"),
+        )

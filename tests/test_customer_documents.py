@@ -431,7 +431,7 @@ class TestDocumentLanguages(CustomerDocumentsCase):
                 ("The statement", self._statement_html, self.STATEMENT_TEXT),
                 (
                     "The invoice",
-                    lambda: self._invoice_html(self.invoice),
+                    lambda: self._invoice_html(self._invoice_in_customer_lang()),
                     self.ANNEX_TEXT,
                 ),
                 (
@@ -442,3 +442,28 @@ class TestDocumentLanguages(CustomerDocumentsCase):
             ):
                 with self.subTest(lang=lang, document=document):
                     self._check(lang, document, render(), texts)
+
+    def _invoice_in_customer_lang(self):
+        """A posted invoice made now, by the English billing manager, of new
+        sessions like the class's: its lines' descriptions are written at
+        invoicing, in the customer's language of that moment (an invoice
+        line is a text of its own, as in any Odoo invoice)."""
+        day = 12 + len(self.env["account.move"].search([]).ids) % 15
+        start = self.DAY.replace(day=day)
+        sessions = self.env["helpdesk.session"]
+        for ticket, hour, minutes in ((self.ticket, 9, 26), (self.howto, 14, 40)):
+            begin = start.replace(hour=hour)
+            sessions |= self.env["helpdesk.session"].create(
+                {
+                    "ticket_id": ticket.id,
+                    "user_id": self.agent.id,
+                    "date_start": begin,
+                    "date_end": begin + timedelta(minutes=minutes),
+                }
+            )
+        sessions.with_user(self.billing_manager).action_rate()
+        invoice = self.env["account.move"].browse(
+            sessions.with_user(self.billing_manager).action_create_invoices()["res_id"]
+        )
+        invoice.action_post()
+        return invoice

@@ -192,11 +192,13 @@ class TestSessionInvoicing(InvoicingCase):
         self.assertEqual(lines[1], "2 sessions: 70 min, billed 120 min")
         self.assertRegex(
             lines[2],
-            r"^- \d{4}-\d\d-\d\d 09:00 UTC, .*: 50 min, billed 60 min: .*90\.00$",
+            r"^- \d{4}-\d\d-\d\d 09:00 UTC, .*: 50 min, billed 60 min: .*90\.00 · "
+            r"Billable: Not covered by your contract$",
         )
         self.assertRegex(
             lines[3],
-            r"^- \d{4}-\d\d-\d\d 11:00 UTC, .*: 20 min, billed 60 min: .*90\.00$",
+            r"^- \d{4}-\d\d-\d\d 11:00 UTC, .*: 20 min, billed 60 min: .*90\.00 · "
+            r"Billable: Not covered by your contract$",
         )
         self.assertEqual(len(lines), 4)
         # One creation note per invoice, logged in one batch.

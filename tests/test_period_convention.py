@@ -256,5 +256,5 @@ class TestPeriodConvention(SupportAccountingCase):
         self.assertEqual((march.scope, march.scope_billable_minutes), ("billable", 30))
         self.assertEqual(
             march.scope_reason,
-            "Billable: 1 h of the 1 h monthly allowance already used",
+            "HSB one hour a month: the monthly allowance of 1 h was already used",
         )

@@ -122,7 +122,7 @@ class TestRatingBulkWrite(RatingCase):
             {self.allowance_rule.id, self.urgent_rule.id, self.grace_rule.id},
             {row["scope_rule_id"] for row in orm_sessions},
         )
-        reasons = " ".join(row["scope_reason"] or "" for row in orm_sessions)
+        reasons = " ".join(row["scope_reason_code"] or "" for row in orm_sessions)
         self.assertTrue(any(row["overage_minutes"] for row in orm_sessions))
         self.assertTrue(any(row["prepaid_minutes"] for row in orm_sessions))
         self.assertTrue(

@@ -105,8 +105,8 @@ class TestRatingExports(RatingCase):
                 "Out of hours (min)",
                 "Holiday (min)",
                 "Billed (min)",
-                "Scope",
-                "Scope reason",
+                "Kind",
+                "Reason",
                 "Cost",
                 "State",
             ],
@@ -123,7 +123,7 @@ class TestRatingExports(RatingCase):
         self.assertEqual(first["Connection (min)"], "26")
         self.assertEqual(first["Total (min)"], "26")
         self.assertEqual(first["Billed (min)"], "35")
-        self.assertEqual(first["Scope"], "Billable")
+        self.assertEqual(first["Kind"], "Billable")
         self.assertEqual(first["Cost"], "49.00")
         self.assertEqual(first["State"], "Rated")
         by_start = {line[5]: dict(zip(header, line, strict=True)) for line in lines}

@@ -185,3 +185,23 @@ class TestStatementTargets(SupportHoursCase):
             ),
             ("Very High", 1, 1, 1),
         )
+        # A French customer reads its priorities in French, whoever prints.
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["helpdesk_mgmt"], ["fr_FR"], overwrite=True
+        )
+        french = dict(
+            self.env["helpdesk.ticket"]
+            .with_context(lang="fr_FR")
+            ._fields["priority"]
+            ._description_selection(self.env(context={"lang": "fr_FR"}))
+        )
+        self.assertNotEqual(french["1"], "Medium", "helpdesk_mgmt translates it")
+        self.customer.lang = "fr_FR"
+        [statement] = self.customer._get_support_statements(
+            date(2025, 3, 1), date(2025, 3, 31), self.company
+        )
+        self.assertEqual(
+            [row["priority"] for row in statement["targets"]],
+            [french["3"], french["1"]],
+        )

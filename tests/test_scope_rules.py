@@ -153,7 +153,10 @@ class TestScopeRules(SupportBillingCase):
         default = self._rule(name="Everything else")
         session = self._session()
         self.assertScope(session, "included", default, included=60, billable=0)
-        self.assertEqual(session.scope_reason, "Included: Everything else")
+        self.assertEqual(session.scope_reason_code, "rule")
+        self.assertEqual(
+            session.scope_reason, "Covered by your contract: Everything else"
+        )
 
     def test_first_matching_rule_wins(self):
         training = self._rule(
@@ -163,7 +166,9 @@ class TestScopeRules(SupportBillingCase):
         session = self._session(ticket=self._ticket(name="Extra training, please"))
         other = self._session(DAY + timedelta(hours=2))
         self.assertScope(session, "billable", training, included=0, billable=60)
-        self.assertEqual(session.scope_reason, "Billable: Extra training")
+        self.assertEqual(
+            session.scope_reason, "Billed on top of your contract: Extra training"
+        )
         self.assertScope(other, "included", default)
         # Reordering the rules reclassifies the draft sessions.
         default.sequence = 1
@@ -173,10 +178,12 @@ class TestScopeRules(SupportBillingCase):
         self._rule(category_ids=[Command.link(self.cat_training.id)])
         session = self._session()
         self.assertScope(session, "billable", included=0, billable=60)
-        self.assertIn("company default", session.scope_reason)
+        self.assertEqual(session.scope_reason_code, "default")
+        self.assertEqual(session.scope_reason, "Not covered by your contract")
         self.company.helpdesk_scope_default_outcome = "included"
         self.assertScope(session, "included", included=60, billable=0)
-        self.assertIn("company default", session.scope_reason)
+        self.assertEqual(session.scope_reason_code, "default")
+        self.assertEqual(session.scope_reason, "Covered by your contract")
 
     def test_ticket_change_reclassifies_its_draft_sessions(self):
         rule = self._rule(category_ids=[Command.link(self.cat_hardware.id)])
@@ -238,7 +245,15 @@ class TestScopeRules(SupportBillingCase):
         inside = self._session(datetime(2025, 10, 6, 20, 0))  # 22:00 in Paris
         outside = self._session(datetime(2025, 10, 6, 22, 30))  # 7 Oct in Paris
         self.assertScope(inside, "included", rule, included=60, billable=0)
-        self.assertEqual(inside.scope_reason, f"Included: grace period until {last}")
+        self.assertEqual(inside.scope_reason_code, "grace")
+        self.assertEqual(
+            inside.scope_reason_args, {"until": last.isoformat(), "days": 90}
+        )
+        self.assertEqual(
+            inside.scope_reason,
+            f"{rule.name}: free during the first 90 days of your contract, "
+            f"until {last:%m/%d/%Y}",
+        )
         self.assertScope(outside, "billable", rule, included=0, billable=60)
         # Moving the start moves the grace period.
         self.customer.helpdesk_contract_start = date(2025, 7, 10)
@@ -251,7 +266,7 @@ class TestScopeRules(SupportBillingCase):
         inside = self._session(datetime(2025, 10, 14, 9, 0))
         outside = self._session(datetime(2025, 10, 15, 9, 0))
         self.assertScope(inside, "included", rule)
-        self.assertEqual(inside.scope_reason, "Included: grace period until 2025-10-14")
+        self.assertEqual(inside.scope_reason_args["until"], "2025-10-14")
         self.assertScope(outside, "billable", rule)
 
     # ------------------------------------------------------------------
@@ -265,14 +280,17 @@ class TestScopeRules(SupportBillingCase):
         self.assertScope(first, "included", rule, included=90, billable=0)
         self.assertScope(second, "billable", rule, included=30, billable=15)
         self.assertEqual(
+            (second.scope_reason_code, second.scope_reason_args),
+            ("allowance_split", {"used": 90, "limit": 120}),
+        )
+        self.assertEqual(
             second.scope_reason,
-            "Split: 30 min included, 15 min billable beyond the 2 h monthly "
-            "allowance (1.5 h used before)",
+            "30 min within the monthly allowance of 2 h for Cosmetic, 15 min beyond it",
         )
         self.assertScope(third, "billable", rule, included=0, billable=15)
         self.assertEqual(
             third.scope_reason,
-            "Billable: 2 h of the 2 h monthly allowance already used",
+            "Cosmetic: the monthly allowance of 2 h was already used",
         )
         # Shortening the first session gives the allowance back to the others.
         first.date_end = DAY + timedelta(minutes=60)
@@ -338,7 +356,8 @@ class TestScopeRules(SupportBillingCase):
         self.assertScope(inside, "billable", rule, included=0, billable=20)
         self.assertEqual(
             inside.scope_reason,
-            f"Billable: same category as ticket {first_ticket.number} on 2025-10-06",
+            f"{rule.name}: the same question was answered on ticket "
+            f"{first_ticket.number} on 10/06/2025",
         )
         # ``outside`` is 30 days and 1 hour after ``earlier`` (local time:
         # summer time ended) but only 1 day and 2 hours after ``inside``: it
@@ -380,10 +399,10 @@ class TestScopeRules(SupportBillingCase):
         rated = self._session(DAY, 30)
         draft = self._session(DAY + timedelta(days=1), 30)
         self._rate(rated)
-        reason = rated.scope_reason
+        reason = (rated.scope_reason_code, rated.scope_reason)
         rule.outcome = "billable"
         self.assertScope(rated, "included", rule, included=30)
-        self.assertEqual(rated.scope_reason, reason)
+        self.assertEqual((rated.scope_reason_code, rated.scope_reason), reason)
         self.assertScope(draft, "billable", rule, billable=30)
         rule.unlink()
         (rated | draft)._apply_scope_rules()
@@ -437,7 +456,7 @@ class TestScopeRules(SupportBillingCase):
         session rewritten)."""
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE helpdesk_session SET scope_reason = NULL WHERE id = ANY(%s)",
+            "UPDATE helpdesk_session SET scope_reason_code = NULL WHERE id = ANY(%s)",
             [sessions.ids],
         )
         self.env.invalidate_all()
@@ -461,17 +480,17 @@ class TestScopeRules(SupportBillingCase):
         )
         one = self._batch(1, "HSB one")
         fifty = self._batch(50, "HSB fifty")
-        self.assertTrue(all(fifty.mapped("scope_reason")))
+        self.assertTrue(all(fifty.mapped("scope_reason_code")))
         queries = self._queries(one)
         self.assertEqual(self._queries(fifty), queries)
         self.env.cr.execute(
-            "UPDATE helpdesk_session SET scope_reason = NULL WHERE id = ANY(%s)",
+            "UPDATE helpdesk_session SET scope_reason_code = NULL WHERE id = ANY(%s)",
             [fifty.ids],
         )
         self.env.invalidate_all()
         with self.assertQueryCount(queries):
             fifty._apply_scope_rules()
-        self.assertTrue(all(fifty.mapped("scope_reason")))
+        self.assertTrue(all(fifty.mapped("scope_reason_code")))
         scopes = set(fifty.mapped("scope"))
         self.assertEqual(scopes, {"included", "billable"}, "both outcomes seen")
 

@@ -143,7 +143,6 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
         export columns are defined. Values are Python values (local naive
         datetimes, ints, floats, strings); each export formats them."""
         self.ensure_one()
-        scopes = self._selection_labels("scope")
         states = self._selection_labels("state")
         columns = [
             (self.env._("Ticket number"), lambda s: s.ticket_id.number or ""),
@@ -158,12 +157,17 @@ class HelpdeskSessionRatingWizard(models.TransientModel):
             (self.env._("Total (min)"), lambda s: s.total_duration),
             *self._get_support_hours_columns(),
             (self.env._("Billed (min)"), lambda s: s.preview_billed),
-            (self.env._("Scope"), lambda s: scopes.get(s.scope, "")),
-            (self.env._("Scope reason"), lambda s: s.scope_reason or ""),
+            (self.env._("Kind"), lambda s: reasons[s]["kind"]),
+            (self.env._("Reason"), lambda s: reasons[s]["reason"]),
             (self.env._("Cost"), lambda s: s.preview_cost),
             (self.env._("State"), lambda s: states.get(s.state, "")),
         ]
         sessions = self.session_ids.sorted(lambda s: (s.date_start, s.id))
+        # Kind and reason from their one source, in the reader's language.
+        quotes = sessions.filtered(
+            lambda s: s.state == "draft"
+        ).ticket_id._get_accepted_quotes()
+        reasons = {session: session._get_billing_reason(quotes) for session in sessions}
         headers = [header for header, _value in columns]
         rows = [[value(session) for _header, value in columns] for session in sessions]
         return headers, rows
