@@ -402,6 +402,9 @@ class TestSupportPortal(HttpCase):
         self.assertEqual(self.alpha_quote.signed_by, "Ann Alpha")
         page = self._get(f"/my/support/quotes/{self.alpha_quote.id}").text
         self.assertIn("Accepted by", page)
+        # Time as everywhere else: h:mm, not "3.0".
+        self.assertRegex(page, r">\s*3:00\s*<")
+        self.assertNotIn(">3.0<", page)
         self.assertNotIn("hsb_modal_accept", page)
 
     def test_declined_cannot_be_accepted(self):
