@@ -323,14 +323,16 @@ class TestSupportPortal(HttpCase):
         self.assertIn("Time spent", page)
         self.assertEqual(page.count("o_hsb_session_line"), 1)
         self.assertIn("Agent Portal", page)
-        self.assertIn(">50<", page)  # worked
-        self.assertIn(">60<", page)  # billed (15-min steps)
+        self.assertIn(">0:50<", page)  # worked, h:mm as everywhere
+        self.assertIn(">1:00<", page)  # billed (15-min steps)
+        # The session's time as on invoices: the company's, without seconds.
+        self.assertRegex(page, r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>")
         for secret in (
             "INTERNAL-NOTE-RATED",
             "INTERNAL-DEVICE-RATED",
             "INTERNAL-NOTE-DRAFT",
             "INTERNAL-DEVICE-DRAFT",
-            ">37<",
+            ">0:37<",
         ):
             self.assertNotIn(secret, page)
         self.assertIn(self.alpha_quote.name, page)
