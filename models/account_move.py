@@ -19,8 +19,8 @@ from .account_analytic_distribution_model import AnalyticDistributionCache
 from .helpdesk_ledger_mixin import (
     LEDGER_WRITE,
     LEDGER_WRITE_KEY,
-    REVERSAL,
     REVERSAL_KEY,
+    SupportReversal,
 )
 
 
@@ -232,8 +232,17 @@ class AccountMove(models.Model):
         ``account.move.line._copy_data_extend_business_fields``). Credit notes
         of a pack or recharge invoice belong to its subscription too: its
         invoices and deferred revenue include them."""
+        # The lines a credit note reversed already, read once.
+        lines = self.sudo().invoice_line_ids
+        credited = (
+            self.env["account.move.line"]
+            .sudo()
+            .search([("helpdesk_reversed_line_id", "in", lines.ids)])
+            .helpdesk_reversed_line_id
+        )
+        reversal = SupportReversal(credited.ids)
         reverses = (
-            super(AccountMove, self.with_context(**{REVERSAL_KEY: REVERSAL}))
+            super(AccountMove, self.with_context(**{REVERSAL_KEY: reversal}))
             ._reverse_moves(default_values_list, cancel=cancel)
             .with_env(self.env)
         )
@@ -272,11 +281,9 @@ class AccountMove(models.Model):
         each invoice line they reverse in full; each credit note line records
         the sessions it credited. A line reversed in part, or not at all,
         leaves its sessions invoiced."""
-        lines = self.sudo().invoice_line_ids.filtered("helpdesk_reversed_line_id")
         credited = {}
-        for (credit_note, invoice_line), credit_lines in lines.grouped(
-            lambda line: (line.move_id, line.helpdesk_reversed_line_id)
-        ).items():
+        for key, credit_lines in self._get_support_reversals().items():
+            credit_note, invoice_line = key
             if not credit_note._reverses_in_full(invoice_line, credit_lines):
                 continue
             sessions = invoice_line.helpdesk_session_ids.filtered(
@@ -290,6 +297,15 @@ class AccountMove(models.Model):
             ]
         for credit_note, sessions in credited.items():
             sessions._apply_credit_note(credit_note)
+
+    def _get_support_reversals(self):
+        """{(credit note, invoice line): the lines of that credit note of
+        ``self`` reversing that line of sessions} (several lines of a credit
+        note may reverse one invoice line)."""
+        lines = self.sudo().invoice_line_ids.filtered("helpdesk_reversed_line_id")
+        return lines.grouped(
+            lambda line: (line.move_id, line.helpdesk_reversed_line_id)
+        )
 
     def _reverses_in_full(self, invoice_line, credit_lines):
         """Whether ``credit_lines`` of this credit note reverse the whole of

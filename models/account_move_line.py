@@ -12,12 +12,7 @@ is reset to draft or cancelled.
 
 from odoo import fields, models
 
-from .helpdesk_ledger_mixin import (
-    LEDGER_WRITE,
-    LEDGER_WRITE_KEY,
-    REVERSAL,
-    REVERSAL_KEY,
-)
+from .helpdesk_ledger_mixin import LEDGER_WRITE, LEDGER_WRITE_KEY, get_support_reversal
 
 
 class AccountMoveLine(models.Model):
@@ -73,11 +68,9 @@ class AccountMoveLine(models.Model):
         # A line credited before (its sessions gone back to be invoiced) is
         # named too: a second credit of it is refused at posting.
         result = super()._copy_data_extend_business_fields(values)
-        if self.env.context.get(REVERSAL_KEY) is REVERSAL and (
-            self.sudo().helpdesk_session_ids
-            or self.sudo().search_count(
-                [("helpdesk_reversed_line_id", "=", self.id)], limit=1
-            )
+        reversal = get_support_reversal(self.env)
+        if reversal and (
+            self.sudo().helpdesk_session_ids or self.id in reversal.credited_line_ids
         ):
             values["helpdesk_reversed_line_id"] = self.id
         return result

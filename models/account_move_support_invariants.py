@@ -43,18 +43,19 @@ class AccountMoveLine(models.Model):
     )
 
     def _get_support_credit_lines(self):
-        """The lines of posted credit notes reversing this line of sessions."""
-        self.ensure_one()
-        return (
+        """{line of ``self``: the lines of posted credit notes reversing it},
+        in one search; lines no posted credit note reverses are left out."""
+        credit_lines = (
             self.env["account.move.line"]
             .sudo()
             .search(
                 [
-                    ("helpdesk_reversed_line_id", "=", self.id),
+                    ("helpdesk_reversed_line_id", "in", self.ids),
                     ("parent_state", "=", "posted"),
                 ]
             )
         )
+        return credit_lines.grouped("helpdesk_reversed_line_id")
 
     def _get_support_billed_amount(self):
         """What the line asks for its sessions, as they were priced: quantity
@@ -80,10 +81,11 @@ class AccountMove(models.Model):
             return super().write(vals)
         moves._check_support_header_change(vals)
         state = vals.get("state")
-        changing = moves.filtered(lambda m: state and m.state != state)
-        cancelled = changing.filtered(lambda m: state == "cancel")
+        empty = self.browse()
+        changing = moves.filtered(lambda m: m.state != state) if state else empty
+        cancelled = changing if state == "cancel" else empty
+        posted = changing if state == "posted" else empty
         uncancelled = changing.filtered(lambda m: m.state == "cancel")
-        posted = changing.filtered(lambda m: state == "posted")
         # The credit notes' side (credited sessions back on their invoice
         # lines) is ``account_move.py``'s, for the same state changes.
         credits = changing.filtered(
@@ -247,15 +249,19 @@ class AccountMove(models.Model):
                         problem=problem,
                     )
                 )
-        credit_lines = (
-            self.sudo()
-            .filtered(lambda m: m.move_type == "out_refund")
-            .invoice_line_ids.filtered("helpdesk_reversed_line_id")
+        reversals = self.filtered(
+            lambda m: m.move_type == "out_refund"
+        )._get_support_reversals()
+        Line = self.env["account.move.line"]
+        posted_credits = (
+            Line.union(
+                *(invoice_line for _credit_note, invoice_line in reversals)
+            )._get_support_credit_lines()
+            if reversals
+            else {}
         )
-        for (credit_note, invoice_line), lines in credit_lines.grouped(
-            lambda line: (line.move_id, line.helpdesk_reversed_line_id)
-        ).items():
-            other = invoice_line._get_support_credit_lines() - lines
+        for (credit_note, invoice_line), lines in reversals.items():
+            other = posted_credits.get(invoice_line, Line) - lines
             if other:
                 raise UserError(
                     self.env._(
@@ -291,8 +297,8 @@ class AccountMove(models.Model):
         """Refuse taking back (reset to draft, cancel) a posted invoice whose
         lines of sessions a posted credit note credits: the credit would
         stand alone, a refund of nothing billed."""
-        for line in self.sudo().invoice_line_ids:
-            credits = line._get_support_credit_lines()
+        credited = self.sudo().invoice_line_ids._get_support_credit_lines()
+        for line, credits in credited.items():
             if credits:
                 raise UserError(
                     self.env._(
@@ -314,11 +320,30 @@ class AccountMove(models.Model):
     @api.model
     def _release_support_sessions(self, released):
         """The sessions of ``released`` ({line: sessions}, of cancelled
-        invoices) are to invoice again; each line remembers its own."""
-        for line, sessions in released.items():
-            line._helpdesk_ledger_writer().helpdesk_released_session_ids = [
-                Command.set(sessions.ids)
-            ]
+        invoices) are to invoice again; each line remembers its own, all
+        written in one statement (a cancelled invoice of a line per session
+        has as many lines as sessions)."""
+        pairs = [
+            (line.id, session_id)
+            for line, sessions in released.items()
+            for session_id in sessions.ids
+        ]
+        if not pairs:
+            return
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO helpdesk_session_released_line_rel (line_id, session_id)
+                SELECT * FROM unnest(%s::int4[], %s::int4[])
+                ON CONFLICT DO NOTHING
+                """,
+                [line_id for line_id, _session_id in pairs],
+                [session_id for _line_id, session_id in pairs],
+            )
+        )
+        self.env["account.move.line"].invalidate_model(
+            ["helpdesk_released_session_ids"]
+        )
         sessions = self.env["helpdesk.session"].sudo().union(*released.values())
         sessions._release_from_invoice()
 

@@ -33,12 +33,7 @@ from collections import namedtuple
 from odoo import api, models
 from odoo.exceptions import AccessError
 
-from .helpdesk_ledger_mixin import (
-    LEDGER_WRITE,
-    LEDGER_WRITE_KEY,
-    REVERSAL,
-    REVERSAL_KEY,
-)
+from .helpdesk_ledger_mixin import get_support_reversal, is_ledger_write
 
 MODULE_NAME = "helpdesk_session_billing"
 SUPPORT_USER = "helpdesk_session_billing.group_support_billing_user"
@@ -395,7 +390,7 @@ FIELD_RULES = {
     },
     "account.move.line": {
         "helpdesk_session_ids": MODULE,
-        # set while Odoo copies an invoice into its credit note (REVERSAL)
+        # set while Odoo copies an invoice into its credit note (SupportReversal)
         "helpdesk_reversed_line_id": MODULE,
         "helpdesk_credited_session_ids": MODULE,
         # on a cancelled invoice: what it billed, billed again if reset
@@ -433,10 +428,6 @@ def get_rule(model_name, fname):
     return FIELD_RULES.get(model_name, {}).get(fname)
 
 
-def is_ledger_write(env):
-    return env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
-
-
 def may_write(model, field):
     """Whether the current user and context may write ``field`` of ``model``
     (the module's fields only; Odoo decides for its own)."""
@@ -459,7 +450,7 @@ def may_write(model, field):
     return (
         model._name == "account.move.line"
         and field.name == "helpdesk_reversed_line_id"
-        and env.context.get(REVERSAL_KEY) is REVERSAL
+        and get_support_reversal(env) is not None
     )
 
 

@@ -27,12 +27,35 @@ from odoo.tools.json import json_default
 LEDGER_WRITE_KEY = "helpdesk_ledger_write"
 LEDGER_WRITE = object()
 # The context key the module's ``_reverse_moves`` sets while Odoo copies
-# invoices into their credit notes, and its value: no other copy links a
-# credit note line to the line it reverses (``account_move_line.py``).
+# invoices into their credit notes, its value a ``SupportReversal``: no other
+# copy links a credit note line to the line it reverses
+# (``account_move_line.py``).
 REVERSAL_KEY = "helpdesk_support_reversal"
-REVERSAL = object()
 # Rows of one UPDATE statement of ``_ledger_write_rows``.
 LEDGER_ROWS_CHUNK = 5000
+
+
+def is_ledger_write(env):
+    """Whether ``env`` is the module's own writer's (``_ledger_writer``)."""
+    return env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
+
+
+class SupportReversal:
+    """The context value of an invoice being reversed by the module, a
+    Python object no client can send: which of its lines a credit note
+    reversed already (named again on the new credit note, read once for the
+    whole reversal, not line by line)."""
+
+    __slots__ = ("credited_line_ids",)
+
+    def __init__(self, credited_line_ids):
+        self.credited_line_ids = frozenset(credited_line_ids)
+
+
+def get_support_reversal(env):
+    """The ``SupportReversal`` under way in ``env``, else None."""
+    value = env.context.get(REVERSAL_KEY)
+    return value if isinstance(value, SupportReversal) else None
 
 
 class HelpdeskLedgerMixin(models.AbstractModel):
@@ -61,7 +84,7 @@ class HelpdeskLedgerMixin(models.AbstractModel):
     # Business
     # ------------------------------------------------------------------
     def _is_ledger_write(self):
-        return self.env.context.get(LEDGER_WRITE_KEY) is LEDGER_WRITE
+        return is_ledger_write(self.env)
 
     def _ledger_writer(self):
         """``self`` as the module's own code writes it: past the protected

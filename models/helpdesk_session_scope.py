@@ -97,12 +97,7 @@ class HelpdeskSession(models.Model):
     # ------------------------------------------------------------------
     @api.depends_context("lang")
     @api.depends(
-        "scope",
-        "scope_rule_id",
-        "scope_reason_code",
-        "scope_reason_args",
-        "scope_included_minutes",
-        "scope_billable_minutes",
+        *SCOPE_FIELDS,
         "state",
         "billed_duration",
         "prepaid_minutes",
