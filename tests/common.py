@@ -1,10 +1,40 @@
+import importlib.util
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from odoo import SUPERUSER_ID, api
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
+
+
+def open_rating_screen(user, date_from, date_to, **vals):
+    """The rating screen of ``date_from`` to ``date_to``, every state, as
+    ``user`` opens it (``vals`` narrow it: a customer, a state)."""
+    return (
+        user.env["helpdesk.session.rating.wizard"]
+        .with_user(user)
+        .create(
+            {
+                "date_from": date_from,
+                "date_to": date_to,
+                "state_filter": "all",
+                **vals,
+            }
+        )
+    )
+
+
+def run_migration(cr, version, from_version):
+    """The post-migration script of the module's ``version``, as an upgrade
+    from ``from_version`` runs it."""
+    path = Path(__file__).parent.parent / "migrations" / version / "post-migration.py"
+    name = "hsb_migration_" + version.replace(".", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.migrate(cr, from_version)
 
 
 class SupportBillingCase(TransactionCase):

@@ -4,28 +4,15 @@ release before blocks gets its blocks and consumption made at the upgrade
 document (the pack's contract start, the recharge's date) and each
 consumption by its session's day, as for a database that always had blocks."""
 
-import importlib.util
 from datetime import date, datetime
-from pathlib import Path
 
 from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import SessionCase
+from .common import SessionCase, run_migration
 
 UPGRADE = datetime(2026, 6, 1, 12, 0)
-MIGRATION = (
-    Path(__file__).parent.parent / "migrations" / "19.0.1.1.0" / "post-migration.py"
-)
-
-
-def run_block_migration(cr):
-    """The post-migration script of 19.0.1.1.0, as the upgrade runs it."""
-    spec = importlib.util.spec_from_file_location("hsb_migration_1_1", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.migrate(cr, "19.0.1.0.0")
 
 
 @tagged("post_install", "-at_install")
@@ -78,7 +65,7 @@ class TestHistoryDatesUpgrade(SessionCase):
 
     def _upgrade(self):
         with freeze_time(UPGRADE):
-            run_block_migration(self.env.cr)
+            run_migration(self.env.cr, "19.0.1.1.0", "19.0.1.0.0")
         self.env.invalidate_all()
 
     def _history(self, profile):

@@ -5,6 +5,7 @@ screen hides the buttons with nothing left to do."""
 from odoo.tests import tagged
 
 from . import test_invoicing
+from .common import open_rating_screen
 
 
 @tagged("post_install", "-at_install")
@@ -53,16 +54,8 @@ class TestMonthEndConfirmations(test_invoicing.InvoicingCase):
         nothing = Wizard.create({"session_ids": [(6, 0, draft.ids)]})
         self.assertEqual((nothing.session_count, nothing.invoiceable_count), (1, 0))
         # From the rating screen: what it shows that can be invoiced.
-        rating = (
-            self.env["helpdesk.session.rating.wizard"]
-            .with_user(self.billing_manager)
-            .create(
-                {
-                    "state_filter": "all",
-                    "date_from": self.DAY.date(),
-                    "date_to": self.DAY.date(),
-                }
-            )
+        rating = open_rating_screen(
+            self.billing_manager, self.DAY.date(), self.DAY.date()
         )
         self.assertEqual(rating.session_ids, rated | draft)
         action = rating.action_create_invoices()

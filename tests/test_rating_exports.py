@@ -8,7 +8,7 @@ import openpyxl
 
 from odoo.tests import tagged
 
-from .common import RatingCase
+from .common import RatingCase, open_rating_screen
 
 STATEMENT = "helpdesk_session_billing.action_report_support_statement"
 
@@ -56,18 +56,9 @@ class TestRatingExports(RatingCase):
         cls.draft = cls._session(cls._at(16), 10, ticket=cls.ticket_2)
 
     def _wizard(self, **vals):
-        return (
-            self.env["helpdesk.session.rating.wizard"]
-            .with_user(self.billing_manager)
-            .create(
-                {
-                    "date_from": date(2025, 3, 1),
-                    "date_to": date(2025, 3, 31),
-                    "state_filter": "all",
-                    **vals,
-                }
-            )
-        )
+        # March 2025 unless ``vals`` say otherwise.
+        period = {"date_from": date(2025, 3, 1), "date_to": date(2025, 3, 31)}
+        return open_rating_screen(self.billing_manager, **{**period, **vals})
 
     def _attachment(self, action):
         self.assertEqual(action["type"], "ir.actions.act_url")

@@ -3,26 +3,12 @@ text, in the language of whoever classified it. The 19.0.1.2.0 migration
 gives every session the decision the words are now rendered from (reason
 code and figures), classifies drafts again and drops the text column."""
 
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import SupportAccountingCase
-
-MIGRATION = (
-    Path(__file__).parent.parent / "migrations" / "19.0.1.2.0" / "post-migration.py"
-)
-
-
-def run_reason_migration(cr):
-    """The post-migration script of 19.0.1.2.0, as the upgrade runs it."""
-    spec = importlib.util.spec_from_file_location("hsb_migration_1_2", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.migrate(cr, "19.0.1.1.0")
+from .common import SupportAccountingCase, run_migration
 
 
 @tagged("post_install", "-at_install")
@@ -89,7 +75,7 @@ class TestScopeReasonUpgrade(SupportAccountingCase):
         )
         self.env.invalidate_all()
 
-        run_reason_migration(self.env.cr)
+        run_migration(self.env.cr, "19.0.1.2.0", "19.0.1.1.0")
         self.env.invalidate_all()
 
         self.env.cr.execute(

@@ -2,7 +2,7 @@ from lxml import etree
 
 from odoo.tests import tagged
 
-from .common import RatingCase
+from .common import RatingCase, open_rating_screen
 
 
 @tagged("post_install", "-at_install")
@@ -22,16 +22,8 @@ class TestSessionList(RatingCase):
     def test_drafts_show_the_rating_screen_figures(self):
         draft = self._session(self._at(9), 26)
         self.assertEqual(draft.cost, 0.0)
-        rating = (
-            self.env["helpdesk.session.rating.wizard"]
-            .with_user(self.billing_manager)
-            .create(
-                {
-                    "state_filter": "all",
-                    "date_from": self.DAY.date(),
-                    "date_to": self.DAY.date(),
-                }
-            )
+        rating = open_rating_screen(
+            self.billing_manager, self.DAY.date(), self.DAY.date()
         )
         [line] = rating.session_ids
         self.assertEqual(line, draft)

@@ -5,7 +5,7 @@ from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
-from .common import RatingCase
+from .common import RatingCase, open_rating_screen
 
 STATEMENT = "helpdesk_session_billing.action_report_support_statement"
 
@@ -43,18 +43,9 @@ class TestStatementPdf(HttpCase, RatingCase):
             self.skipTest("wkhtmltopdf is not installed on this machine")
 
     def _wizard(self, **vals):
-        return (
-            self.env["helpdesk.session.rating.wizard"]
-            .with_user(self.billing_manager)
-            .create(
-                {
-                    "date_from": date(2025, 3, 1),
-                    "date_to": date(2025, 3, 31),
-                    "state_filter": "all",
-                    **vals,
-                }
-            )
-        )
+        # March 2025 unless ``vals`` say otherwise.
+        period = {"date_from": date(2025, 3, 1), "date_to": date(2025, 3, 31)}
+        return open_rating_screen(self.billing_manager, **{**period, **vals})
 
     def _pdf(self, res_ids=None, data=None):
         pdf, kind = (
